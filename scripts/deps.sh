@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# deps.sh — install everything seqfs needs to build, test and benchmark on a
+# fresh Debian machine (run as root; uses sudo otherwise). Idempotent: each
+# step is skipped when its tool is already present.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# Debian packages: FUSE, htslib tools, Redis, SQLite shell, load generators,
+# and pysam (reads SeqRepo files the way Python SeqRepo does).
+pkgs=(fuse3 samtools tabix redis-server redis-tools sqlite3 wrk vt hyperfine
+      python3-pysam gcc ca-certificates curl)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Go toolchain: expected at /usr/local/go (or on PATH).
+if ! command -v go >/dev/null 2>&1; then
+  if [ -x /usr/local/go/bin/go ]; then export PATH=/usr/local/go/bin:$PATH
+  else echo "deps: Go is not installed (need go >= 1.26 on PATH or in /usr/local/go)" >&2; exit 1; fi
+fi
+
+# Go tools used by the test script.
+GOBIN="$(go env GOPATH)/bin"
+if [ ! -x "$GOBIN/staticcheck" ]; then
+  echo "deps: installing staticcheck" >&2
+  go install honnef.co/go/tools/cmd/staticcheck@latest
+fi

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# test.sh — the whole test suite, from a fresh Debian machine: installs what
+# it needs (scripts/deps.sh), checks formatting, vet and staticcheck, then
+# runs every test with the race detector, including the integration tests
+# that mount FUSE filesystems and start servers on loopback ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh
+export PATH="$(go env GOPATH)/bin:/usr/local/go/bin:$PATH"
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+staticcheck ./...
+echo "== go test"
+go test -race -count=1 -timeout 40m ./... 2>&1 | tee /tmp/seqfs-test.log
