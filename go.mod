@@ -3,6 +3,7 @@ module github.com/seqfs/seqfs
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
 	github.com/hanwen/go-fuse/v2 v2.12.1 // indirect

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/seqfs/seqfs/repo"
 )
-
-// combineSources merges several opened sources into one; set by the
-// federation wiring. Nil means only one --source is accepted.
-var combineSources func(srcs []repo.Source) (repo.Source, error)
 
 // sourceLocations returns what the global flags name: the --source values,
 // or the instance directory <root>/<instance> (instance defaulting to
@@ -27,35 +22,47 @@ func sourceLocations(c *cli.Context, defaultInstance string) []string {
 	return []string{filepath.Join(c.String("root-directory"), inst)}
 }
 
-// openSource opens the read source the global flags select. The caller
-// closes it.
+// cacheSource, when set (by the cache wiring), wraps a source in the local
+// cache. With force false it does so only if the cache flags ask for it.
+var cacheSource func(c *cli.Context, src repo.Source, force bool) (repo.Source, error)
+
+// openSource opens the read source the global flags select: a --config
+// federation, several --source values federated in order, or one source;
+// then the cache if the flags ask for one. The caller closes it.
 func openSource(c *cli.Context) (repo.Source, error) {
-	locs := sourceLocations(c, "latest")
-	srcs := make([]repo.Source, 0, len(locs))
-	closeAll := func() {
-		for _, s := range srcs {
-			s.Close()
+	var cfg federationConfig
+	if path := c.String("config"); path != "" {
+		if c.IsSet("source") {
+			return nil, usagef("--config and --source cannot be combined")
+		}
+		var err error
+		if cfg, err = loadFederationConfig(path); err != nil {
+			return nil, usageError{err}
+		}
+	} else {
+		for _, loc := range sourceLocations(c, "latest") {
+			cfg.Sources = append(cfg.Sources, sourceConfig{URL: loc})
 		}
 	}
-	for _, loc := range locs {
-		s, err := repo.Open(c.Context, loc)
-		if err != nil {
-			closeAll()
-			return nil, err
+	cfg.PreferFirst = cfg.PreferFirst || c.Bool("prefer-first")
+	var src repo.Source
+	var err error
+	if len(cfg.Sources) == 1 && !cfg.Sources[0].Cache {
+		src, err = repo.Open(c.Context, cfg.Sources[0].URL)
+	} else {
+		var wrap func(repo.Source) (repo.Source, error)
+		if cacheSource != nil {
+			wrap = func(s repo.Source) (repo.Source, error) { return cacheSource(c, s, true) }
 		}
-		srcs = append(srcs, s)
+		src, err = openFederation(c.Context, cfg, wrap)
 	}
-	if len(srcs) == 1 {
-		return srcs[0], nil
+	if err != nil || cacheSource == nil {
+		return src, err
 	}
-	if combineSources == nil {
-		closeAll()
-		return nil, usagef("%d sources given but this build cannot federate them", len(srcs))
-	}
-	merged, err := combineSources(srcs)
+	cached, err := cacheSource(c, src, false)
 	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("federate sources: %w", err)
+		src.Close()
+		return nil, err
 	}
-	return merged, nil
+	return cached, nil
 }
