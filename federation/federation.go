@@ -48,7 +48,7 @@ type Federation struct {
 	log     *slog.Logger
 
 	// owner remembers which member served a seq_id (bounded).
-	ownerMu sync.Mutex
+	ownerMu sync.RWMutex
 	owner   map[string]int
 
 	failures []atomic.Int64 // per member: calls skipped because it failed
@@ -220,45 +220,38 @@ func (f *Federation) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Se
 }
 
 // resolveConflicts finds current (namespace, alias) bindings that members
-// map to different sequences.
+// map to different sequences: an error naming the sources, or with
+// PreferFirst only the first member's binding is kept.
 func (f *Federation) resolveConflicts(q repo.AliasQuery, recs []tagged) ([]tagged, error) {
 	type key struct{ ns, alias string }
-	first := map[key]tagged{}
-	var conflict []string
+	first := map[key]tagged{} // binding of the lowest-numbered member
 	for _, t := range recs {
-		if !t.a.Current {
-			continue
-		}
 		k := key{t.a.Namespace, t.a.Alias}
-		prev, seen := first[k]
-		switch {
-		case !seen || prev.src > t.src:
+		if prev, seen := first[k]; t.a.Current && (!seen || t.src < prev.src) {
 			first[k] = t
-		case prev.a.SeqID != t.a.SeqID && prev.src != t.src && !f.opts.PreferFirst:
-			conflict = append(conflict, fmt.Sprintf("%s is %s in %s but %s in %s",
-				t.a.String(), prev.a.SeqID, f.members[prev.src].Name, t.a.SeqID, f.members[t.src].Name))
 		}
 	}
-	if len(conflict) > 0 {
-		ids := make([]string, 0, len(recs))
-		for _, t := range recs {
-			ids = append(ids, t.a.SeqID)
-		}
-		slices.Sort(ids)
-		return nil, &repo.AmbiguousError{Alias: q.Alias, Namespace: q.Namespace,
-			Candidates: slices.Compact(ids), Detail: "sources disagree: " + joinSorted(conflict)}
-	}
-	if !f.opts.PreferFirst {
-		return recs, nil
-	}
+	var conflict []string
 	kept := recs[:0:0]
 	for _, t := range recs {
-		if w, ok := first[key{t.a.Namespace, t.a.Alias}]; ok && t.a.Current && w.a.SeqID != t.a.SeqID {
+		w, ok := first[key{t.a.Namespace, t.a.Alias}]
+		if !ok || !t.a.Current || w.a.SeqID == t.a.SeqID {
+			kept = append(kept, t)
 			continue
 		}
-		kept = append(kept, t)
+		conflict = append(conflict, fmt.Sprintf("%s is %s in %s but %s in %s",
+			t.a.String(), w.a.SeqID, f.members[w.src].Name, t.a.SeqID, f.members[t.src].Name))
 	}
-	return kept, nil
+	if len(conflict) == 0 || f.opts.PreferFirst {
+		return kept, nil
+	}
+	ids := make([]string, 0, len(recs))
+	for _, t := range recs {
+		ids = append(ids, t.a.SeqID)
+	}
+	slices.Sort(ids)
+	return nil, &repo.AmbiguousError{Alias: q.Alias, Namespace: q.Namespace,
+		Candidates: slices.Compact(ids), Detail: "sources disagree: " + joinSorted(conflict)}
 }
 
 func joinSorted(s []string) string {
@@ -413,16 +406,17 @@ func (f *Federation) ReadSequence(ctx context.Context, seqID string, p []byte, s
 // failing member is skipped with a warning, other errors (bad coordinates,
 // EOF) are the answer.
 func (f *Federation) withOwner(ctx context.Context, seqID, op string, fn func(repo.Source) error) error {
-	f.ownerMu.Lock()
+	f.ownerMu.RLock()
 	i, known := f.owner[seqID]
-	f.ownerMu.Unlock()
+	f.ownerMu.RUnlock()
 	if known {
 		err := fn(f.members[i].Source)
 		if !errors.Is(err, repo.ErrNotFound) && !errors.Is(err, repo.ErrUnavailable) {
 			return err
 		}
 	}
-	var lastErr error = &repo.SeqNotFoundError{SeqID: seqID}
+	var downErr error
+	answered := false
 	for i, m := range f.members {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -430,16 +424,20 @@ func (f *Federation) withOwner(ctx context.Context, seqID, op string, fn func(re
 		err := fn(m.Source)
 		switch {
 		case errors.Is(err, repo.ErrNotFound):
+			answered = true
 			continue
 		case errors.Is(err, repo.ErrUnavailable):
 			f.skip(i, op, err)
-			lastErr = err
+			downErr = err
 			continue
 		}
 		f.remember(seqID, i)
 		return err
 	}
-	return lastErr
+	if !answered && downErr != nil {
+		return downErr // no member could answer
+	}
+	return &repo.SeqNotFoundError{SeqID: seqID}
 }
 
 func (f *Federation) remember(seqID string, i int) {

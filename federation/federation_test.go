@@ -1,0 +1,205 @@
+package federation_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seqfs/seqfs/backends/seqrepo"
+	"github.com/seqfs/seqfs/federation"
+	"github.com/seqfs/seqfs/internal/testutil"
+	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/repo/repotest"
+)
+
+func openSample(t *testing.T) repo.Source {
+	t.Helper()
+	inst, err := seqrepo.Open(context.Background(), testutil.SampleInstance(), seqrepo.Options{})
+	if err != nil {
+		t.Fatalf("open sample: %v", err)
+	}
+	return inst
+}
+
+// makeInstance writes a new SeqRepo instance holding seqs (alias → sequence)
+// under namespace ns.
+func makeInstance(t *testing.T, ns string, seqs map[string]string) string {
+	t.Helper()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "inst")
+	if err := seqrepo.CreateInstance(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	w, err := seqrepo.OpenWriter(ctx, dir, seqrepo.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for alias, s := range seqs {
+		if _, err := w.Store(ctx, []byte(s), []repo.NSAlias{{Namespace: ns, Alias: alias}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func openInstance(t *testing.T, dir string) repo.Source {
+	t.Helper()
+	inst, err := seqrepo.Open(context.Background(), dir, seqrepo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
+func newFed(t *testing.T, opts federation.Options, srcs ...repo.Source) *federation.Federation {
+	t.Helper()
+	members := make([]federation.Member, len(srcs))
+	for i, s := range srcs {
+		members[i] = federation.Member{Name: fmt.Sprintf("src%d", i+1), Source: s}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	f, err := federation.New(members, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// The federation of one source, and of the same data twice, answers every
+// conformance question like the source itself: duplicates collapse.
+func TestConformance(t *testing.T) {
+	t.Run("single", func(t *testing.T) {
+		repotest.Run(t, func(t *testing.T) repo.Source { return newFed(t, federation.Options{}, openSample(t)) })
+	})
+	t.Run("duplicate", func(t *testing.T) {
+		repotest.Run(t, func(t *testing.T) repo.Source {
+			return newFed(t, federation.Options{}, openSample(t), openSample(t))
+		})
+	})
+}
+
+func TestUnionAndConflicts(t *testing.T) {
+	ctx := context.Background()
+	phix := "NC_001422.1 Enterobacteria phage phiX174 sensu lato, complete genome"
+	other := makeInstance(t, "test", map[string]string{
+		phix:   "ACGTACGTAC", // conflicts with the sample's binding
+		"only": "GGGGCCCC",
+	})
+	fed := newFed(t, federation.Options{}, openSample(t), openInstance(t, other))
+	defer fed.Close()
+
+	// An alias only the second source has resolves and reads.
+	id, err := repo.Resolve(ctx, fed, "test:only", "", repo.StyleSeqRepo)
+	if err != nil {
+		t.Fatalf("resolve test:only: %v", err)
+	}
+	got, err := repo.Slice(ctx, fed, id, 0, repo.ToEnd)
+	if err != nil || string(got) != "GGGGCCCC" {
+		t.Fatalf("read test:only = %q, %v", got, err)
+	}
+
+	// A conflicting alias is ambiguous, naming both sources.
+	_, err = repo.Resolve(ctx, fed, phix, "test", repo.StyleSeqRepo)
+	var amb *repo.AmbiguousError
+	if !errors.As(err, &amb) {
+		t.Fatalf("conflicting alias: got %v, want AmbiguousError", err)
+	}
+	if !strings.Contains(err.Error(), "src1") || !strings.Contains(err.Error(), "src2") || len(amb.Candidates) != 2 {
+		t.Errorf("ambiguity error should name both sources and both sequences: %v", err)
+	}
+
+	// Namespaces are the union; the shared namespace lists each alias once.
+	nss, err := fed.Namespaces(ctx)
+	if err != nil || strings.Join(nss, ",") != "MD5,SEGUID,SHA1,VMC,test" {
+		t.Errorf("Namespaces = %v, %v", nss, err)
+	}
+	var listed []string
+	for a, err := range fed.NamespaceAliases(ctx, "test") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, a.Alias)
+	}
+	if len(listed) != 4 { // the sample's three + "only"; the conflicting one once
+		t.Errorf("test namespace lists %d aliases, want 4: %q", len(listed), listed)
+	}
+
+	// With PreferFirst the first source's binding wins.
+	pref := newFed(t, federation.Options{PreferFirst: true}, openSample(t), openInstance(t, other))
+	defer pref.Close()
+	id, err = repo.Resolve(ctx, pref, phix, "test", repo.StyleSeqRepo)
+	if err != nil || id != "IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF" {
+		t.Errorf("prefer-first resolve = %q, %v; want the sample's phiX", id, err)
+	}
+}
+
+// downSource is a member whose backend cannot be reached: every call fails
+// with ErrUnavailable, as a stopped Redis or HTTP server does.
+type downSource struct{}
+
+func (downSource) err() error {
+	return repo.Unavailable("redis 127.0.0.1:1", errors.New("connection refused"))
+}
+func (d downSource) FindAliases(context.Context, repo.AliasQuery) iter.Seq2[repo.Alias, error] {
+	return func(yield func(repo.Alias, error) bool) { yield(repo.Alias{}, d.err()) }
+}
+func (d downSource) NamespaceAliases(context.Context, string) iter.Seq2[repo.Alias, error] {
+	return func(yield func(repo.Alias, error) bool) { yield(repo.Alias{}, d.err()) }
+}
+func (d downSource) Namespaces(context.Context) ([]string, error) { return nil, d.err() }
+func (d downSource) Info(context.Context, string) (repo.Info, error) {
+	return repo.Info{}, d.err()
+}
+func (d downSource) Sequences(context.Context) iter.Seq2[repo.Info, error] {
+	return func(yield func(repo.Info, error) bool) { yield(repo.Info{}, d.err()) }
+}
+func (d downSource) ReadSequence(context.Context, string, []byte, int64) (int, error) {
+	return 0, d.err()
+}
+func (downSource) Close() error { return nil }
+
+// A member that is down is skipped: the others answer every question.
+func TestDownMemberSkipped(t *testing.T) {
+	repotest.Run(t, func(t *testing.T) repo.Source {
+		return newFed(t, federation.Options{}, downSource{}, openSample(t), downSource{})
+	})
+	fed := newFed(t, federation.Options{}, downSource{}, openSample(t))
+	if _, err := fed.Namespaces(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if fed.MemberStats()["src1"] != 1 {
+		t.Errorf("failures of the down member not counted: %v", fed.MemberStats())
+	}
+	// When every member is down the call fails with ErrUnavailable.
+	all := newFed(t, federation.Options{}, downSource{}, downSource{})
+	if _, err := repo.Resolve(context.Background(), all, "MD5:3332ed720ac7eaa9b3655c06f6b9e196", "", repo.StyleSeqRepo); !errors.Is(err, repo.ErrUnavailable) {
+		t.Errorf("all down: got %v, want ErrUnavailable", err)
+	}
+}
+
+func BenchmarkFederation(b *testing.B) {
+	ctx := context.Background()
+	inst, err := seqrepo.Open(ctx, testutil.SampleInstance(), seqrepo.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("direct", func(b *testing.B) { repotest.Bench(b, inst) })
+	fed, _ := federation.New([]federation.Member{
+		{Name: "a", Source: downSource{}}, {Name: "b", Source: downSource{}}, {Name: "c", Source: inst},
+	}, federation.Options{})
+	b.Run("federated-last-of-3", func(b *testing.B) { repotest.Bench(b, fed) })
+}
