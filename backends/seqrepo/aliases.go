@@ -1,0 +1,161 @@
+package seqrepo
+
+import (
+	"context"
+
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+
+	"github.com/seqfs/seqfs/repo"
+)
+
+// addedLayouts are the timestamp forms found in SeqRepo's added columns:
+// SQLite's current_timestamp ("2019-05-20 15:40:27"), Python's isoformat
+// with a 'T', either optionally with fractional seconds (Go's parser
+// accepts a fraction after the seconds even if the layout has none), and
+// RFC 3339 with a zone.
+var addedLayouts = []string{
+	"2006-01-02 15:04:05",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+	time.RFC3339Nano,
+}
+
+// ParseAdded parses a SeqRepo "added" timestamp (UTC, "YYYY-MM-DD
+// HH:MM:SS" with optional fractional seconds, 'T' separator or zone) and
+// returns it in UTC.
+func ParseAdded(s string) (time.Time, error) {
+	for _, l := range addedLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid added timestamp %q (want YYYY-MM-DD HH:MM:SS[.ffffff])", s)
+}
+
+// aliasColumns is the select list shared by the alias queries.
+const aliasColumns = `select seq_id, namespace, alias, cast(added as text), is_current from seqalias`
+
+// FindAliases streams the alias records matching q ordered by (seq_id,
+// namespace, alias), with SeqRepo's find_aliases SQL: a field containing '%'
+// is matched with LIKE, otherwise with '='; only current records unless
+// q.IncludeHistoric. Rows are read as the caller consumes them and released
+// when it stops.
+func (i *Instance) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2[repo.Alias, error] {
+	var (
+		conds []string
+		args  []any
+	)
+	add := func(col, val string) {
+		if val == "" {
+			return
+		}
+		op := " = ?"
+		if repo.IsPattern(val) {
+			op = " like ?"
+		}
+		conds = append(conds, col+op)
+		args = append(args, val)
+	}
+	add("seq_id", q.SeqID)
+	add("namespace", q.Namespace)
+	add("alias", q.Alias)
+	if !q.IncludeHistoric {
+		conds = append(conds, "is_current = 1")
+	}
+	query := aliasColumns
+	if len(conds) > 0 {
+		query += " where " + strings.Join(conds, " and ")
+	}
+	query += " order by seq_id, namespace, alias"
+	return i.streamAliases(ctx, query, args, "find aliases")
+}
+
+// NamespaceAliases streams the current aliases of one DB-form namespace
+// ordered by alias. The query is answered from the partial unique index on
+// (namespace, alias) where is_current = 1, so no sort is needed and the
+// namespace is never materialised.
+func (i *Instance) NamespaceAliases(ctx context.Context, namespace string) iter.Seq2[repo.Alias, error] {
+	return i.streamAliases(ctx, namespaceAliasesSQL, []any{namespace}, "list namespace "+namespace)
+}
+
+// namespaceAliasesSQL lists one namespace; see NamespaceAliases.
+const namespaceAliasesSQL = aliasColumns + ` where namespace = ? and is_current = 1 order by alias`
+
+func (i *Instance) streamAliases(ctx context.Context, query string, args []any, what string) iter.Seq2[repo.Alias, error] {
+	return func(yield func(repo.Alias, error) bool) {
+		path := AliasesDBPath(i.dir)
+		rows, err := i.aliasDB.QueryContext(ctx, query, args...)
+		if err != nil {
+			yield(repo.Alias{}, i.dbErr(path, what, err))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				a     repo.Alias
+				added string
+				cur   int64
+			)
+			if err := rows.Scan(&a.SeqID, &a.Namespace, &a.Alias, &added, &cur); err != nil {
+				yield(repo.Alias{}, i.dbErr(path, what, err))
+				return
+			}
+			if a.Added, err = ParseAdded(added); err != nil {
+				yield(repo.Alias{}, repo.Corrupt(path, fmt.Errorf("alias %s:%s: %w", a.Namespace, a.Alias, err)))
+				return
+			}
+			a.Current = cur != 0
+			if !yield(a, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(repo.Alias{}, i.dbErr(path, what, err))
+		}
+	}
+}
+
+// Namespaces returns the namespaces that have current aliases, sorted.
+func (i *Instance) Namespaces(ctx context.Context) ([]string, error) {
+	path := AliasesDBPath(i.dir)
+	rows, err := i.aliasDB.QueryContext(ctx, `select distinct namespace from seqalias where is_current = 1 order by namespace`)
+	if err != nil {
+		return nil, i.dbErr(path, "list namespaces", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ns string
+		if err := rows.Scan(&ns); err != nil {
+			return nil, i.dbErr(path, "list namespaces", err)
+		}
+		out = append(out, ns)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, i.dbErr(path, "list namespaces", err)
+	}
+	return out, nil
+}
+
+// explainQueryPlan returns the rows of EXPLAIN QUERY PLAN for a query on
+// the alias database (used by tests to check index use).
+func (i *Instance) explainQueryPlan(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := i.aliasDB.QueryContext(ctx, "explain query plan "+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return nil, err
+		}
+		out = append(out, detail)
+	}
+	return out, rows.Err()
+}

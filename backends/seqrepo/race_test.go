@@ -1,0 +1,5 @@
+//go:build race
+
+package seqrepo
+
+const raceEnabled = true

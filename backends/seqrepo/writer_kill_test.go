@@ -1,0 +1,159 @@
+package seqrepo
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/seqfs/seqfs/repo"
+)
+
+// TestWriterKillHelper is the process killed by TestWriterKill; it does
+// nothing unless started by it.
+func TestWriterKillHelper(t *testing.T) {
+	dir := os.Getenv("SEQFS_KILL_DIR")
+	if dir == "" {
+		t.Skip("helper process only")
+	}
+	seed, _ := strconv.Atoi(os.Getenv("SEQFS_KILL_SEED"))
+	ctx := context.Background()
+	w, err := OpenWriter(ctx, dir, WriterOptions{MaxPendingSequences: 40})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	r := rand.New(rand.NewSource(int64(seed)))
+	for i := 0; ; i++ {
+		s := randSeq(r, 100+r.Intn(20000), "ACGT")
+		if _, err := w.Store(ctx, s, []repo.NSAlias{{Namespace: "k", Alias: fmt.Sprintf("r%d-%d", seed, i)}}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(4)
+		}
+	}
+}
+
+// checkConsistent verifies what a reader sees: every sequence reads back
+// with its digest, every alias points at a stored sequence, and every
+// sequence has its four digest aliases.
+func checkConsistent(t *testing.T, dir string) (nseq int) {
+	t.Helper()
+	ctx := context.Background()
+	inst, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatalf("open after kill: %v", err)
+	}
+	defer inst.Close()
+	for info, err := range inst.Sequences(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := repo.Slice(ctx, inst, info.SeqID, 0, repo.ToEnd)
+		if err != nil {
+			t.Fatalf("read %s after kill: %v", info.SeqID, err)
+		}
+		if d, _ := repo.ComputeDigests(s); d.SeqID != info.SeqID {
+			t.Fatalf("sequence %s reads back with digest %s", info.SeqID, d.SeqID)
+		}
+		recs, err := repo.Collect(inst.FindAliases(ctx, repo.AliasQuery{SeqID: info.SeqID}))
+		if err != nil || len(recs) != 5 {
+			t.Fatalf("sequence %s has %d aliases (%v), want 4 digests + 1", info.SeqID, len(recs), err)
+		}
+		nseq++
+	}
+	n := sqlite3Out(t, AliasesDBPath(dir), "attach '"+SeqInfoDBPath(dir)+"' as s; select count(*) from seqalias where seq_id not in (select seq_id from s.seqinfo)")
+	if n != "0\n" {
+		t.Fatalf("%s aliases point at missing sequences", strings.TrimSpace(n))
+	}
+	return nseq
+}
+
+// hotJournal reports whether a rollback journal is left next to either
+// database.
+func hotJournal(dir string) bool {
+	for _, p := range []string{AliasesDBPath(dir), SeqInfoDBPath(dir)} {
+		if st, err := os.Stat(p + "-journal"); err == nil && st.Size() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func TestWriterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "master")
+	if err := CreateInstance(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(time.Now().UnixNano()))
+	prev := 0
+	for round := range 6 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriterKillHelper$")
+		cmd.Env = append(os.Environ(), "SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", round))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(300+r.Intn(1500)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
+		}
+		// Readers see whole batches only, before any recovery -- unless
+		// the kill hit the short database commit itself, which leaves a
+		// hot journal that a read-only connection cannot roll back.
+		if hotJournal(dir) {
+			t.Logf("round %d: killed during the database commit (hot journal); checking after recovery", round)
+		} else {
+			checkConsistent(t, dir)
+		}
+		if w, err := OpenWriter(ctx, dir, WriterOptions{}); err == nil {
+			w.Close()
+		}
+		n := checkConsistent(t, dir)
+		if n < prev {
+			t.Fatalf("round %d: %d sequences, fewer than %d before", round, n, prev)
+		}
+		t.Logf("round %d: %d sequences committed", round, n)
+		prev = n
+		// The next writer cleans up, and afterwards every sequence file
+		// is referenced and no temporary file is left.
+		w, err := OpenWriter(ctx, dir, WriterOptions{})
+		if err != nil {
+			t.Fatalf("open writer after kill: %v", err)
+		}
+		w.Close()
+		refs := sqlite3Out(t, SeqInfoDBPath(dir), "select distinct relpath from seqinfo")
+		filepath.WalkDir(SequencesPath(dir), func(p string, d fs.DirEntry, err error) error {
+			if d.IsDir() || strings.HasPrefix(d.Name(), SeqInfoDBFile) {
+				return nil
+			}
+			rel, _ := filepath.Rel(SequencesPath(dir), p)
+			rel = strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(rel), ".fai"), ".gzi")
+			if !strings.Contains(refs, rel+"\n") {
+				t.Errorf("round %d: unreferenced file %s left", round, p)
+			}
+			return nil
+		})
+		if _, err := os.Stat(filepath.Join(dir, writeJournalName)); err == nil {
+			t.Errorf("journal left after recovery")
+		}
+	}
+	if prev == 0 {
+		t.Errorf("no batch was ever committed; kill timing too early")
+	}
+}
