@@ -102,7 +102,7 @@ func (h *digester) write(seq []byte, base int) error {
 		case c >= 'A' && c <= 'Z':
 		case c >= 'a' && c <= 'z':
 			c -= 'a' - 'A'
-		case c == '*' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+		case c == '*' || c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f):
 			continue
 		default:
 			return &NonAlphaError{Char: c, Offset: base + i}

@@ -234,8 +234,9 @@ func Candidates(id, namespace string, style Style) ([]Candidate, error) {
 	return append(out, Candidate{"", id}), nil
 }
 
-// digestCandidate recognises the unambiguous digest forms: md5:hex,
-// 32-hex, ga4gh:SQ.x, SQ.x, trunc512:hex, 48-hex, sha512t24u:x, VMC:GS_x.
+// digestCandidate recognises the unambiguous digest forms: md5:hex and
+// 32-hex (any case), ga4gh:SQ.x and SQ.x, trunc512:hex and 48-hex.
+// (sha512t24u:x and VMC:GS_x resolve as ordinary ns:alias.)
 func digestCandidate(id string) (Candidate, bool) {
 	ns, rest, hasNS := strings.Cut(id, ":")
 	if !hasNS {

@@ -35,7 +35,11 @@ func ResolveAll(ctx context.Context, src Source, id, namespace string, style Sty
 		return nil, err
 	}
 	for _, c := range cands {
-		ids, err := DistinctSeqIDs(ctx, src, c.Query())
+		q := c.Query()
+		if q.Alias == "" {
+			continue // an empty alias names nothing (SeqRepo compares it with '')
+		}
+		ids, err := DistinctSeqIDs(ctx, src, q)
 		if err != nil {
 			return nil, err
 		}

@@ -9,7 +9,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # Debian packages: FUSE, htslib tools, Redis, SQLite shell, load generators,
 # and pysam (reads SeqRepo files the way Python SeqRepo does).
-pkgs=(fuse3 samtools tabix redis-server redis-tools sqlite3 wrk vt hyperfine
+pkgs=(fuse3 samtools tabix redis-server redis-tools sqlite3 wrk vt vt-examples hyperfine
       python3-pysam gcc ca-certificates curl)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -39,7 +39,7 @@ func run(args []string) int {
 	app := newApp()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.RunContext(ctx, args); err != nil {
+	if err := app.RunContext(ctx, permuteArgs(app, args)); err != nil {
 		fmt.Fprintf(os.Stderr, "seqfs: %v\n", err)
 		return exitCode(err)
 	}
@@ -68,6 +68,7 @@ func exitCode(err error) int {
 var verbosity int
 
 func newApp() *cli.App {
+	setUsageErrors(commands)
 	return &cli.App{
 		Name:    "seqfs",
 		Usage:   "serve reference sequences from any store as files, over HTTP and from the CLI",

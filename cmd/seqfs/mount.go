@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	_ "github.com/seqfs/seqfs/backends/seqrepo" // SeqRepo layout on disk
+	seqfsfs "github.com/seqfs/seqfs/fs"
+)
+
+func init() {
+	commands = append(commands, &cli.Command{
+		Name:      "mount",
+		Usage:     "serve the source as a read-only FUSE tree of FASTA files (runs in the foreground)",
+		ArgsUsage: "MOUNTPOINT",
+		Description: `Mounts /<namespace>/<alias>.fa (+ .fa.fai, .dict, .seq) and /digest/SQ.<id>.fa
+for every alias of the source. Runs until SIGINT/SIGTERM, then unmounts.
+As root it mounts with mount(2); other users need fusermount3 (package fuse3).
+
+Examples:
+  seqfs -s /usr/local/share/seqrepo/latest mount /mnt/seqrepo
+  samtools faidx /mnt/seqrepo/NCBI/NC_000001.11.fa NC_000001.11:1-1000
+  REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram`,
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "line-width", Aliases: []string{"w"}, Value: seqfsfs.DefaultLineWidth, Usage: "residues per FASTA line"},
+			&cli.BoolFlag{Name: "allow-other", Usage: "let other users read the mount (normal users need user_allow_other in /etc/fuse.conf)"},
+			&cli.DurationFlag{Name: "cache-timeout", Value: seqfsfs.DefaultTimeout, Usage: "how long the kernel caches names and attributes"},
+			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
+		},
+		Action: mountAction,
+	})
+}
+
+func mountAction(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usagef("mount: expected exactly one MOUNTPOINT, got %d arguments", c.NArg())
+	}
+	dir := c.Args().First()
+	if w := c.Int("line-width"); w < 1 {
+		return usagef("mount: --line-width %d: must be at least 1", w)
+	}
+	if err := seqfsfs.CheckMountPoint(dir); err != nil {
+		return err
+	}
+	src, err := openSource(c)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	srv, err := seqfsfs.Mount(c.Context, src, dir, seqfsfs.MountOptions{
+		Options: seqfsfs.Options{
+			LineWidth: c.Int("line-width"),
+			Timeout:   c.Duration("cache-timeout"),
+		},
+		AllowOther: c.Bool("allow-other"),
+		Debug:      c.Bool("fuse-debug"),
+		FsName:     "seqfs:" + strings.Join(sourceLocations(c, "latest"), ","),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "seqfs: mounted at %s (stop with Ctrl-C, SIGTERM or fusermount3 -u %s)\n", srv.Dir(), srv.Dir())
+	done := make(chan struct{})
+	go func() { srv.Wait(); close(done) }()
+	select {
+	case <-done:
+		slog.Info("unmounted from outside", "mountpoint", srv.Dir())
+		return nil
+	case <-c.Context.Done():
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Unmount(ctx); err != nil {
+		return err
+	}
+	<-done
+	fmt.Fprintf(os.Stderr, "seqfs: unmounted %s\n", srv.Dir())
+	return nil
+}

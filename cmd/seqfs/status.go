@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/seqfs/seqfs/backends/seqrepo"
+	"github.com/seqfs/seqfs/repo"
+)
+
+// statsSource is what status needs from a source: SeqRepo's show-status
+// counts and the directory they describe. Only SeqRepo-layout instances
+// have them.
+type statsSource interface {
+	Stats(ctx context.Context) (seqrepo.Stats, error)
+	Dir() string
+}
+
+func init() {
+	commands = append(commands, &cli.Command{
+		Name:  "status",
+		Usage: "show an instance's size and counts (seqrepo show-status)",
+		Description: "For each source (the -r/-i instance, each -s, or each source of --config) prints\n" +
+			"seqrepo show-status's report. Sources other than SeqRepo-layout instances have no\n" +
+			"statistics; status says so and exits 1.",
+		Action:       statusAction,
+		OnUsageError: onUsageError,
+	})
+}
+
+func statusAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("status: unexpected argument %q", c.Args().First())
+	}
+	locs := sourceLocations(c, "latest")
+	if path := c.String("config"); path != "" {
+		if c.IsSet("source") {
+			return usagef("--config and --source cannot be combined")
+		}
+		cfg, err := loadFederationConfig(path)
+		if err != nil {
+			return usageError{err}
+		}
+		locs = locs[:0]
+		for _, s := range cfg.Sources {
+			locs = append(locs, s.URL)
+		}
+	}
+	w := bufio.NewWriter(c.App.Writer)
+	defer w.Flush()
+	fmt.Fprintf(w, "seqfs %s\n", version)
+	for _, loc := range locs {
+		if err := statusOne(c.Context, w, loc); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("status: write output: %w", err)
+	}
+	return nil
+}
+
+// statusOne prints the show-status lines (after the version line) for one
+// source location.
+func statusOne(ctx context.Context, w io.Writer, loc string) error {
+	src, err := repo.Open(ctx, loc)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	ss, ok := src.(statsSource)
+	if !ok {
+		return fmt.Errorf("status of %s: this kind of source (%T) keeps no SeqRepo statistics: %w", loc, src, repo.ErrUnsupported)
+	}
+	st, err := ss.Stats(ctx)
+	if err != nil {
+		return fmt.Errorf("status of %s: %w", loc, err)
+	}
+	// SeqRepo prints the instance directory as given (root/instance);
+	// a URL or a root directory is shown as the instance it resolved to.
+	dir := ss.Dir()
+	if !strings.Contains(loc, "://") {
+		if abs, err := filepath.Abs(loc); err == nil && abs == dir {
+			dir = loc
+		}
+	}
+	size, err := instanceSize(ctx, ss.Dir())
+	if err != nil {
+		return fmt.Errorf("status of %s: %w", loc, err)
+	}
+	fmt.Fprintf(w, "instance directory: %s, %.1f GB\n", dir, float64(size)/1e9)
+	fmt.Fprintf(w, "backends: fastadir (schema %s), seqaliasdb (schema %s) \n", st.SchemaVersion, st.SchemaVersion)
+	fmt.Fprintf(w, "sequences: %d sequences, %d residues, %d files\n", st.Sequences, st.Residues, st.Files)
+	fmt.Fprintf(w, "aliases: %d aliases, %d current, %d namespaces, %d sequences\n",
+		st.Aliases, st.CurrentAliases, st.Namespaces, st.AliasSequences)
+	return nil
+}
+
+// instanceSize sums the sizes of the files under dir as show-status does
+// with os.walk and os.path.getsize: a symlinked dir itself (such as
+// <root>/latest) is followed, symlinked subdirectories are not, symlinked
+// files count with their target's size. (Stats().SizeBytes reports 0 when
+// dir is a symlink, because filepath.WalkDir does not follow its root.)
+func instanceSize(ctx context.Context, dir string) (int64, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", dir, err)
+	}
+	var total int64
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return ctx.Err()
+		}
+		st, err := os.Stat(p)
+		if err != nil || st.IsDir() {
+			return nil // broken link, or a link to a directory (not walked)
+		}
+		total += st.Size()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", dir, err)
+	}
+	return total, nil
+}

@@ -1,0 +1,560 @@
+package repotest
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seqfs/seqfs/repo"
+)
+
+// Run asks the source returned by open every conformance question. The
+// source must hold exactly the bundled sample instance (see Sample); Run
+// closes it at the end. Questions a source answers with repo.ErrUnsupported
+// (enumerating namespaces or sequences) are skipped, not failed.
+func Run(t *testing.T, open func(t *testing.T) repo.Source) {
+	t.Helper()
+	src := open(t)
+	if src == nil {
+		t.Fatal("open returned a nil source")
+	}
+	t.Cleanup(func() {
+		if err := src.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	ctx := context.Background()
+	full := make(map[string][]byte, len(Sample))
+	for _, s := range Sample {
+		b, err := repo.Slice(ctx, src, s.SeqID, 0, repo.ToEnd)
+		if err != nil {
+			t.Fatalf("read whole %s: %v", s.SeqID, err)
+		}
+		full[s.SeqID] = b
+	}
+
+	t.Run("Digests", func(t *testing.T) { testDigests(t, full) })
+	t.Run("KnownSlices", func(t *testing.T) { testKnownSlices(t, src) })
+	t.Run("Coordinates", func(t *testing.T) { testCoordinates(t, src, full) })
+	t.Run("ReadSequence", func(t *testing.T) { testReadSequence(t, src, full) })
+	t.Run("Info", func(t *testing.T) { testInfo(t, src) })
+	t.Run("Resolve", func(t *testing.T) { testResolve(t, src) })
+	t.Run("FindAliases", func(t *testing.T) { testFindAliases(t, src) })
+	t.Run("Aliases", func(t *testing.T) { testAliases(t, src) })
+	t.Run("NamespaceAliases", func(t *testing.T) { testNamespaceAliases(t, src) })
+	t.Run("Namespaces", func(t *testing.T) { testNamespaces(t, src) })
+	t.Run("Sequences", func(t *testing.T) { testSequences(t, src) })
+	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, src, full) })
+}
+
+func testDigests(t *testing.T, full map[string][]byte) {
+	for _, s := range Sample {
+		b := full[s.SeqID]
+		if int64(len(b)) != s.Length {
+			t.Errorf("%s: read %d residues, want %d", s.SeqID, len(b), s.Length)
+		}
+		sum := md5.Sum(b)
+		if got := hex.EncodeToString(sum[:]); got != s.MD5 {
+			t.Errorf("%s: MD5 of the bytes read = %s, want %s", s.SeqID, got, s.MD5)
+		}
+		d, err := repo.ComputeDigests(b)
+		if err != nil {
+			t.Errorf("%s: ComputeDigests: %v", s.SeqID, err)
+			continue
+		}
+		want := repo.Digests{SeqID: s.SeqID, MD5: s.MD5, SHA1: s.SHA1, SEGUID: s.SEGUID}
+		if d != want {
+			t.Errorf("%s: digests = %+v, want %+v", s.SeqID, d, want)
+		}
+		if got := repo.Alphabet(b); got != s.Alphabet {
+			t.Errorf("%s: alphabet of the bytes = %q, want %q", s.SeqID, got, s.Alphabet)
+		}
+	}
+}
+
+func testKnownSlices(t *testing.T, src repo.Source) {
+	ctx := context.Background()
+	for _, s := range Sample {
+		for start, want := range s.Slices {
+			end := start + int64(len(want))
+			if start < 0 {
+				start, end = s.Length+start, s.Length
+			}
+			got, err := repo.Slice(ctx, src, s.SeqID, start, end)
+			if err != nil || string(got) != want {
+				t.Errorf("%s[%d:%d] = %q, %v; want %q", s.SeqID, start, end, got, err, want)
+			}
+		}
+	}
+}
+
+func testCoordinates(t *testing.T, src repo.Source, full map[string][]byte) {
+	ctx := context.Background()
+	s := Sample[0] // phiX174, 5386 nt
+	seq := full[s.SeqID]
+	n := s.Length
+	tests := []struct {
+		name       string
+		start, end int64
+		want       string // ignored when wantErr
+		wantErr    bool
+	}{
+		{"whole", 0, repo.ToEnd, string(seq), false},
+		{"5-7", 5, 7, string(seq[5:7]), false},
+		{"open end", 5, repo.ToEnd, string(seq[5:]), false},
+		{"prefix", 0, 5, string(seq[:5]), false},
+		{"end clipped", n - 6, n + 14, string(seq[n-6:]), false},
+		{"start at length", n, n + 8, "", false},
+		{"start beyond length", n + 10, n + 20, "", false},
+		{"start beyond length open end", n + 10, repo.ToEnd, "", false},
+		{"empty 5-5", 5, 5, "", false},
+		{"empty 0-0", 0, 0, "", false},
+		{"line boundary", 99, 102, string(seq[99:102]), false},
+		{"across many lines", 1234, 4321, string(seq[1234:4321]), false},
+		{"start > end", 7, 5, "", true},
+		{"negative start", -1, 3, "", true},
+		{"negative start open end", -3, repo.ToEnd, "", true},
+		{"negative end", 3, -1, "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := repo.Slice(ctx, src, s.SeqID, tc.start, tc.end)
+			if tc.wantErr {
+				if !errors.Is(err, repo.ErrBadCoordinates) {
+					t.Fatalf("Slice(%d, %d) = %q, %v; want an error matching ErrBadCoordinates", tc.start, tc.end, got, err)
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("Slice(%d, %d) = %d bytes %.20q, %v; want %d bytes %.20q", tc.start, tc.end, len(got), got, err, len(tc.want), tc.want)
+			}
+		})
+	}
+}
+
+func testReadSequence(t *testing.T, src repo.Source, full map[string][]byte) {
+	ctx := context.Background()
+	s := Sample[0]
+	seq := full[s.SeqID]
+	n := s.Length
+	buf := make([]byte, 64)
+
+	// Reading up to the end gives the tail and io.EOF.
+	c, err := src.ReadSequence(ctx, s.SeqID, buf, n-10)
+	if c != 10 || !errors.Is(err, io.EOF) || string(buf[:c]) != string(seq[n-10:]) {
+		t.Errorf("ReadSequence(start=len-10, 64 bytes) = %d %q, %v; want 10 %q, io.EOF", c, buf[:c], err, seq[n-10:])
+	}
+	// A read that ends exactly at the end is complete (nil or io.EOF).
+	c, err = src.ReadSequence(ctx, s.SeqID, buf[:10], n-10)
+	if c != 10 || (err != nil && !errors.Is(err, io.EOF)) || string(buf[:c]) != string(seq[n-10:]) {
+		t.Errorf("ReadSequence(start=len-10, 10 bytes) = %d %q, %v; want 10 %q", c, buf[:c], err, seq[n-10:])
+	}
+	// start == length: nothing, io.EOF.
+	c, err = src.ReadSequence(ctx, s.SeqID, buf, n)
+	if c != 0 || !errors.Is(err, io.EOF) {
+		t.Errorf("ReadSequence(start=len) = %d, %v; want 0, io.EOF", c, err)
+	}
+	// start beyond the length or negative: bad coordinates.
+	for _, start := range []int64{n + 1, n + 1000, -1} {
+		c, err = src.ReadSequence(ctx, s.SeqID, buf, start)
+		if c != 0 || !errors.Is(err, repo.ErrBadCoordinates) {
+			t.Errorf("ReadSequence(start=%d) = %d, %v; want 0 and an error matching ErrBadCoordinates", start, c, err)
+		}
+	}
+	// Unknown seq_id: not found.
+	for _, id := range []string{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "nope", ""} {
+		if _, err := src.Info(ctx, id); !errors.Is(err, repo.ErrNotFound) {
+			t.Errorf("Info(%q) error = %v; want ErrNotFound", id, err)
+		}
+		if c, err := src.ReadSequence(ctx, id, buf, 0); c != 0 || !errors.Is(err, repo.ErrNotFound) {
+			t.Errorf("ReadSequence(%q) = %d, %v; want ErrNotFound", id, c, err)
+		}
+	}
+	// Reads spanning BGZF block boundaries of the long sequences.
+	for _, s := range Sample[1:] {
+		seq := full[s.SeqID]
+		for _, start := range []int64{65000, 65280 - 50, 130000, s.Length - 70000} {
+			p := make([]byte, 70000)
+			if err := repo.ReadFull(ctx, src, s.SeqID, p, start); err != nil || string(p) != string(seq[start:start+70000]) {
+				t.Errorf("%s: ReadFull(%d, 70000): %v, bytes equal: %v", s.SeqID, start, err, string(p) == string(seq[start:start+70000]))
+			}
+		}
+	}
+}
+
+func testInfo(t *testing.T, src repo.Source) {
+	ctx := context.Background()
+	for _, s := range Sample {
+		info, err := src.Info(ctx, s.SeqID)
+		if err != nil {
+			t.Errorf("Info(%s): %v", s.SeqID, err)
+			continue
+		}
+		want := repo.Info{SeqID: s.SeqID, Length: s.Length, Alphabet: s.Alphabet, Added: s.Added}
+		if info.SeqID != want.SeqID || info.Length != want.Length || info.Alphabet != want.Alphabet ||
+			!info.Added.Equal(want.Added) || info.Added.Location() != time.UTC {
+			t.Errorf("Info(%s) = %+v; want %+v (UTC)", s.SeqID, info, want)
+		}
+	}
+}
+
+func testResolve(t *testing.T, src repo.Source) {
+	ctx := context.Background()
+	type tc struct {
+		id    string
+		style repo.Style
+		want  string
+	}
+	var tests []tc
+	for _, s := range Sample {
+		for _, id := range []string{
+			"MD5:" + s.MD5,
+			"md5:" + strings.ToUpper(s.MD5),
+			s.MD5,
+			strings.ToUpper(s.MD5),
+			"SHA1:" + s.SHA1,
+			"SEGUID:" + s.SEGUID,
+			"VMC:GS_" + s.SeqID,
+			"ga4gh:SQ." + s.SeqID,
+			"SQ." + s.SeqID,
+			"sha512t24u:" + s.SeqID,
+			repo.TRUNC512(s.SeqID),
+			strings.ToUpper(repo.TRUNC512(s.SeqID)),
+			"test:" + s.TestAlias,
+			s.TestAlias,
+			"MD5:" + s.MD5[:12] + "%",
+		} {
+			tests = append(tests, tc{id, repo.StyleSeqRepo, s.SeqID})
+		}
+		tests = append(tests,
+			tc{s.MD5[:12], repo.StyleREST, s.SeqID},
+			tc{repo.TRUNC512(s.SeqID), repo.StyleREST, s.SeqID},
+			tc{"ga4gh:SQ." + s.SeqID, repo.StyleREST, s.SeqID},
+			tc{s.MD5, repo.StyleRefget, s.SeqID},
+			tc{"md5:" + s.MD5, repo.StyleRefget, s.SeqID},
+			tc{"SQ." + s.SeqID, repo.StyleRefget, s.SeqID},
+		)
+	}
+	tests = append(tests,
+		tc{"test:NC_%", repo.StyleSeqRepo, Sample[0].SeqID},
+		tc{"test:nc\\_001422%", repo.StyleSeqRepo, ""}, // no escape char in LIKE: backslash is literal
+		tc{"test:VI %", repo.StyleSeqRepo, Sample[2].SeqID},
+		tc{"test:vi_s%", repo.StyleSeqRepo, Sample[2].SeqID}, // LIKE: case-insensitive, '_' any char
+		tc{"NC_001422.1%", repo.StyleSeqRepo, Sample[0].SeqID},
+	)
+	for _, tt := range tests {
+		got, err := repo.Resolve(ctx, src, tt.id, "", tt.style)
+		if tt.want == "" {
+			if !errors.Is(err, repo.ErrNotFound) {
+				t.Errorf("Resolve(%q, style %d) = %q, %v; want ErrNotFound", tt.id, tt.style, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Resolve(%q, style %d) = %q, %v; want %q", tt.id, tt.style, got, err, tt.want)
+		}
+	}
+
+	// Namespace given separately.
+	if got, err := repo.Resolve(ctx, src, Sample[1].TestAlias, "test", repo.StyleSeqRepo); err != nil || got != Sample[1].SeqID {
+		t.Errorf("Resolve(alias, namespace test) = %q, %v; want %q", got, err, Sample[1].SeqID)
+	}
+
+	// Ambiguous patterns list every candidate.
+	for _, id := range []string{"test:%", "%", "MD5:%"} {
+		_, err := repo.Resolve(ctx, src, id, "", repo.StyleSeqRepo)
+		var ae *repo.AmbiguousError
+		if !errors.Is(err, repo.ErrAmbiguous) || !errors.As(err, &ae) {
+			t.Errorf("Resolve(%q) error = %v; want an *AmbiguousError", id, err)
+			continue
+		}
+		want := []string{Sample[0].SeqID, Sample[1].SeqID, Sample[2].SeqID}
+		if !slices.Equal(ae.Candidates, want) {
+			t.Errorf("Resolve(%q) candidates = %v; want %v", id, ae.Candidates, want)
+		}
+	}
+
+	// Unknown identifiers.
+	for _, id := range []string{
+		"MD5:00000000000000000000000000000000",
+		"00000000000000000000000000000000",
+		"SQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"ga4gh:SQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"test:nope",
+		"nope",
+		"md5:" + Sample[0].MD5[:31], // not 32 hex: literal alias in namespace md5
+		"MD5:" + strings.ToUpper(Sample[0].MD5[:12]) + "x%",
+		"ncbi:NC_001422.1",
+		Sample[0].SeqID, // a bare sha512t24u is no alias
+		"test:" + strings.ToUpper(Sample[0].TestAlias),
+	} {
+		got, err := repo.Resolve(ctx, src, id, "", repo.StyleSeqRepo)
+		if !errors.Is(err, repo.ErrNotFound) {
+			t.Errorf("Resolve(%q) = %q, %v; want ErrNotFound", id, got, err)
+		}
+	}
+}
+
+// collectAliases gathers a stream, failing the test on error.
+func collectAliases(t *testing.T, seq func(func(repo.Alias, error) bool)) []string {
+	t.Helper()
+	var out []string
+	for a, err := range seq {
+		if err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+		if !a.Current {
+			t.Errorf("record %s of %s is not current", a, a.SeqID)
+		}
+		if a.Added.IsZero() {
+			t.Errorf("record %s of %s has no added time", a, a.SeqID)
+		}
+		out = append(out, a.SeqID[:4]+" "+a.String())
+	}
+	return out
+}
+
+// sampleRecords returns the sample's alias records as "<seq_id[:4]>
+// ns:alias", in find_aliases order, filtered by keep.
+func sampleRecords(keep func(s SampleSeq, ns, alias string) bool) []string {
+	var out []string
+	for _, s := range Sample {
+		for _, r := range [][2]string{
+			{"MD5", s.MD5}, {"SEGUID", s.SEGUID}, {"SHA1", s.SHA1}, {"VMC", "GS_" + s.SeqID}, {"test", s.TestAlias},
+		} {
+			if keep == nil || keep(s, r[0], r[1]) {
+				out = append(out, s.SeqID[:4]+" "+r[0]+":"+r[1])
+			}
+		}
+	}
+	return out
+}
+
+func testFindAliases(t *testing.T, src repo.Source) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		q    repo.AliasQuery
+		want []string
+	}{
+		{"all", repo.AliasQuery{}, sampleRecords(nil)},
+		{"all incl. historic", repo.AliasQuery{IncludeHistoric: true}, sampleRecords(nil)},
+		{"by seq_id", repo.AliasQuery{SeqID: Sample[1].SeqID}, sampleRecords(func(s SampleSeq, _, _ string) bool { return s.SeqID == Sample[1].SeqID })},
+		{"seq_id pattern", repo.AliasQuery{SeqID: "z-%"}, sampleRecords(func(s SampleSeq, _, _ string) bool { return s.SeqID == Sample[2].SeqID })},
+		{"namespace exact", repo.AliasQuery{Namespace: "MD5"}, sampleRecords(func(_ SampleSeq, ns, _ string) bool { return ns == "MD5" })},
+		{"namespace exact is case-sensitive", repo.AliasQuery{Namespace: "md5"}, nil},
+		{"namespace LIKE is case-insensitive", repo.AliasQuery{Namespace: "md%"}, sampleRecords(func(_ SampleSeq, ns, _ string) bool { return ns == "MD5" })},
+		{"underscore wildcard", repo.AliasQuery{Namespace: "S_A%"}, sampleRecords(func(_ SampleSeq, ns, _ string) bool { return ns == "SHA1" })},
+		{"underscore needs a char", repo.AliasQuery{Namespace: "MD5_%"}, nil},
+		{"alias exact", repo.AliasQuery{Alias: Sample[0].TestAlias}, sampleRecords(func(s SampleSeq, ns, _ string) bool { return s.SeqID == Sample[0].SeqID && ns == "test" })},
+		{"alias exact is case-sensitive", repo.AliasQuery{Alias: strings.ToUpper(Sample[0].MD5)}, nil},
+		{"alias LIKE upper hex", repo.AliasQuery{Alias: strings.ToUpper(Sample[0].MD5[:10]) + "%"}, sampleRecords(func(s SampleSeq, ns, _ string) bool { return s.SeqID == Sample[0].SeqID && ns == "MD5" })},
+		{"alias LIKE infix", repo.AliasQuery{Alias: "%chromosome:R64%"}, sampleRecords(func(s SampleSeq, ns, _ string) bool { return ns == "test" && s.SeqID != Sample[0].SeqID })},
+		{"namespace and alias", repo.AliasQuery{Namespace: "VMC", Alias: "GS_%"}, sampleRecords(func(_ SampleSeq, ns, _ string) bool { return ns == "VMC" })},
+		{"all three", repo.AliasQuery{SeqID: Sample[2].SeqID, Namespace: "test", Alias: "VI%"}, sampleRecords(func(s SampleSeq, ns, _ string) bool { return s.SeqID == Sample[2].SeqID && ns == "test" })},
+		{"no match", repo.AliasQuery{Namespace: "NCBI"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := collectAliases(t, src.FindAliases(ctx, tc.q))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("FindAliases(%+v) =\n%s\nwant\n%s", tc.q, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+	t.Run("early break", func(t *testing.T) {
+		// Stopping early must release the stream: do it many times under a
+		// deadline, so a leaked cursor or connection shows up as a hang.
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		for i := range 100 {
+			for a, err := range src.FindAliases(ctx, repo.AliasQuery{}) {
+				if err != nil {
+					t.Fatalf("iteration %d: %v", i, err)
+				}
+				if a.SeqID != Sample[0].SeqID {
+					t.Fatalf("first record is of %s, want %s", a.SeqID, Sample[0].SeqID)
+				}
+				break
+			}
+		}
+	})
+}
+
+func testAliases(t *testing.T, src repo.Source) {
+	ctx := context.Background()
+	for _, s := range Sample {
+		all, err := repo.Aliases(ctx, src, s.SeqID)
+		if err != nil {
+			t.Errorf("Aliases(%s): %v", s.SeqID, err)
+			continue
+		}
+		var got []string
+		for _, a := range all {
+			got = append(got, a.String())
+		}
+		want := []string{
+			"MD5:" + s.MD5,
+			"SEGUID:" + s.SEGUID,
+			"SHA1:" + s.SHA1,
+			"VMC:GS_" + s.SeqID,
+			"sha512t24u:" + s.SeqID,
+			"ga4gh:SQ." + s.SeqID,
+			"test:" + s.TestAlias,
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("Aliases(%s) = %q; want %q", s.SeqID, got, want)
+		}
+		tr, err := repo.Translate(ctx, src, "MD5:"+s.MD5, []string{"VMC", "ga4gh"})
+		if w := []string{"VMC:GS_" + s.SeqID, "ga4gh:SQ." + s.SeqID}; err != nil || !slices.Equal(tr, w) {
+			t.Errorf("Translate(MD5:%s, [VMC ga4gh]) = %q, %v; want %q", s.MD5, tr, err, w)
+		}
+	}
+	got, err := repo.Aliases(ctx, src, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	if err != nil || len(got) != 0 {
+		t.Errorf("Aliases(unknown) = %v, %v; want none", got, err)
+	}
+}
+
+func testNamespaceAliases(t *testing.T, src repo.Source) {
+	ctx := context.Background()
+	for _, ns := range SampleNamespaces {
+		var got []string
+		unsupported := false
+		for a, err := range src.NamespaceAliases(ctx, ns) {
+			if errors.Is(err, repo.ErrUnsupported) {
+				unsupported = true
+				break
+			}
+			if err != nil {
+				t.Fatalf("NamespaceAliases(%s): %v", ns, err)
+			}
+			if a.Namespace != ns || !a.Current || a.Added.IsZero() {
+				t.Errorf("NamespaceAliases(%s) yielded %+v", ns, a)
+			}
+			got = append(got, a.Alias+" "+a.SeqID)
+		}
+		if unsupported {
+			t.Skip("source cannot enumerate namespaces")
+		}
+		var want []string
+		for _, s := range Sample {
+			al := map[string]string{"MD5": s.MD5, "SEGUID": s.SEGUID, "SHA1": s.SHA1, "VMC": "GS_" + s.SeqID, "test": s.TestAlias}[ns]
+			want = append(want, al+" "+s.SeqID)
+		}
+		slices.Sort(want) // byte order of alias; aliases are distinct
+		if !slices.Equal(got, want) {
+			t.Errorf("NamespaceAliases(%s) = %q; want %q", ns, got, want)
+		}
+	}
+	for _, ns := range []string{"md5", "NCBI", "refseq", "ga4gh", ""} {
+		for a, err := range src.NamespaceAliases(ctx, ns) {
+			t.Errorf("NamespaceAliases(%q) yielded %+v, %v; want nothing", ns, a, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for i := range 100 {
+		n := 0
+		for _, err := range src.NamespaceAliases(ctx, "test") {
+			if err != nil {
+				t.Fatalf("early break iteration %d: %v", i, err)
+			}
+			n++
+			if n == 2 {
+				break
+			}
+		}
+		if n != 2 {
+			t.Fatalf("early break iteration %d: got %d records", i, n)
+		}
+	}
+}
+
+func testNamespaces(t *testing.T, src repo.Source) {
+	got, err := src.Namespaces(context.Background())
+	if errors.Is(err, repo.ErrUnsupported) {
+		t.Skip("source cannot list namespaces")
+	}
+	if err != nil || !slices.Equal(got, SampleNamespaces) {
+		t.Errorf("Namespaces() = %q, %v; want %q", got, err, SampleNamespaces)
+	}
+}
+
+func testSequences(t *testing.T, src repo.Source) {
+	var got []string
+	for info, err := range src.Sequences(context.Background()) {
+		if errors.Is(err, repo.ErrUnsupported) {
+			t.Skip("source cannot enumerate sequences")
+		}
+		if err != nil {
+			t.Fatalf("Sequences: %v", err)
+		}
+		s, ok := SampleSeqByID(info.SeqID)
+		if !ok || info.Length != s.Length || info.Alphabet != s.Alphabet || !info.Added.Equal(s.Added) {
+			t.Errorf("Sequences yielded %+v; want %+v", info, s)
+		}
+		got = append(got, info.SeqID)
+	}
+	want := []string{Sample[0].SeqID, Sample[1].SeqID, Sample[2].SeqID}
+	if !slices.Equal(got, want) {
+		t.Errorf("Sequences order = %q; want %q", got, want)
+	}
+	for range src.Sequences(context.Background()) {
+		break // early stop must not leak or panic
+	}
+}
+
+func testConcurrent(t *testing.T, src repo.Source, full map[string][]byte) {
+	const (
+		workers = 32
+		reads   = 150
+	)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 42))
+			buf := make([]byte, 20000)
+			for range reads {
+				s := Sample[rng.IntN(len(Sample))]
+				seq := full[s.SeqID]
+				start := rng.Int64N(s.Length + 1)
+				n := rng.IntN(len(buf) + 1)
+				if rng.IntN(4) == 0 {
+					n = rng.IntN(120)
+				}
+				c, err := src.ReadSequence(ctx, s.SeqID, buf[:n], start)
+				want := seq[start:min(start+int64(n), s.Length)]
+				if (err != nil && !errors.Is(err, io.EOF)) || c != len(want) || string(buf[:c]) != string(want) {
+					errs <- fmt.Errorf("worker %d: ReadSequence(%s, %d bytes at %d) = %d, %v; bytes match: %v",
+						w, s.SeqID, n, start, c, err, string(buf[:c]) == string(want))
+					return
+				}
+				if rng.IntN(10) == 0 {
+					if id, err := repo.Resolve(ctx, src, "MD5:"+s.MD5, "", repo.StyleSeqRepo); err != nil || id != s.SeqID {
+						errs <- fmt.Errorf("worker %d: Resolve(MD5:%s) = %q, %v", w, s.MD5, id, err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
