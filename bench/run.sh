@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# run.sh — every benchmark, each printing seqfs's figures beside its peers'
+# (samtools, bgzip, raw GETRANGE, a net/http ceiling, …). Run via `make bench`
+# (which installs the dependencies and builds bin/seqfs first). Pass names
+# to run only some: bench/run.sh fetch rest
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/bin:$(go env GOPATH)/bin:$PATH"
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  names=(fetch fs rest redis cache s3 federation)
+fi
+status=0
+for n in "${names[@]}"; do
+  script="bench/$n/run.sh"
+  if [ ! -f "$script" ]; then echo "bench: no $script" >&2; status=1; continue; fi
+  echo "=================== bench: $n ==================="
+  bash "$script" || { echo "bench $n failed" >&2; status=1; }
+done
+exit $status
