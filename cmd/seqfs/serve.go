@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -56,13 +57,13 @@ func serveAction(c *cli.Context) error {
 	}
 	defer src.Close()
 
-	var accessLog *slog.Logger
+	var accessLog io.Writer
 	var closeLog func() error
 	switch path := c.String("access-log"); path {
 	case "":
 	case "-":
 		bw := rest.NewBufferedWriter(os.Stderr, 200*time.Millisecond)
-		accessLog, closeLog = slog.New(slog.NewJSONHandler(bw, nil)), bw.Close
+		accessLog, closeLog = bw, bw.Close
 	default:
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
@@ -70,7 +71,7 @@ func serveAction(c *cli.Context) error {
 		}
 		defer f.Close()
 		bw := rest.NewBufferedWriter(f, 200*time.Millisecond)
-		accessLog, closeLog = slog.New(slog.NewJSONHandler(bw, nil)), bw.Close
+		accessLog, closeLog = bw, bw.Close
 	}
 	if closeLog != nil {
 		defer closeLog()
