@@ -448,3 +448,17 @@ func (f *Federation) remember(seqID string, i int) {
 	}
 	f.owner[seqID] = i
 }
+
+// Counters exposes, per member, the calls that skipped it because it
+// failed, followed by the members' own counters.
+func (f *Federation) Counters() []repo.Counter {
+	var out []repo.Counter
+	for i, m := range f.members {
+		out = append(out, repo.Counter{
+			Name: "seqfs_federation_source_failures_total", Help: "Calls that skipped a federation source because it failed.",
+			Labels: [][2]string{{"source", m.Name}}, Value: float64(f.failures[i].Load()),
+		})
+		out = append(out, repo.CountersOf(m.Source)...)
+	}
+	return out
+}

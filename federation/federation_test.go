@@ -203,3 +203,19 @@ func BenchmarkFederation(b *testing.B) {
 	}, federation.Options{})
 	b.Run("federated-last-of-3", func(b *testing.B) { repotest.Bench(b, fed) })
 }
+
+func TestCounters(t *testing.T) {
+	fed := newFed(t, federation.Options{}, downSource{}, openSample(t))
+	defer fed.Close()
+	if _, err := fed.Namespaces(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	text := string(repo.AppendPrometheus(nil, fed.Counters()))
+	want := "# HELP seqfs_federation_source_failures_total Calls that skipped a federation source because it failed.\n" +
+		"# TYPE seqfs_federation_source_failures_total counter\n" +
+		"seqfs_federation_source_failures_total{source=\"src1\"} 1\n" +
+		"seqfs_federation_source_failures_total{source=\"src2\"} 0\n"
+	if text != want {
+		t.Errorf("metrics text:\n%s\nwant:\n%s", text, want)
+	}
+}

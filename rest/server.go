@@ -240,6 +240,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	b := s.metrics.render(s.v2.cache.len() + s.rest.cache.len())
+	b = repo.AppendPrometheus(b, repo.CountersOf(s.src)) // cache, federation, remote stores
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
