@@ -60,18 +60,25 @@ func openFederation(ctx context.Context, cfg federationConfig, wrap func(repo.So
 		}
 	}
 	for _, sc := range cfg.Sources {
-		src, err := repo.Open(ctx, sc.URL)
+		src, err := openMember(ctx, sc.URL, true) // a member that is down is skipped, not fatal
 		if err != nil {
 			closeAll()
 			return nil, err
 		}
 		if sc.Cache && wrap != nil {
-			if src, err = wrap(src); err != nil {
+			cached, err := wrap(src)
+			if err != nil {
+				src.Close()
 				closeAll()
 				return nil, fmt.Errorf("cache %s: %w", sc.URL, err)
 			}
+			src = cached
 		}
-		members = append(members, federation.Member{Name: sc.URL, Source: src, Namespaces: sc.Namespaces})
+		name := sc.URL
+		if u, err := repo.ParseLocation(sc.URL); err == nil {
+			name = u.Redacted()
+		}
+		members = append(members, federation.Member{Name: name, Source: src, Namespaces: sc.Namespaces})
 	}
 	fed, err := federation.New(members, federation.Options{PreferFirst: cfg.PreferFirst})
 	if err != nil {

@@ -79,6 +79,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "instance-name", Aliases: []string{"i"}, Usage: "instance under the root directory (default: latest for reads, master for writes)"},
 			&cli.StringSliceFlag{Name: "source", Aliases: []string{"s"}, Usage: "source URL or path (repeatable; overrides -r/-i)"},
 			federationFlags[0], federationFlags[1],
+			cacheFlags[0], cacheFlags[1], cacheFlags[2], cacheFlags[3],
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: &verbosity, Usage: "more logging (-v info, -vv debug)"},
 		},
 		Before: func(c *cli.Context) error {

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"iter"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -48,7 +52,7 @@ func openSource(c *cli.Context) (repo.Source, error) {
 	var src repo.Source
 	var err error
 	if len(cfg.Sources) == 1 && !cfg.Sources[0].Cache {
-		src, err = repo.Open(c.Context, cfg.Sources[0].URL)
+		src, err = openMember(c.Context, cfg.Sources[0].URL, cacheSource != nil && cacheRequested(c))
 	} else {
 		var wrap func(repo.Source) (repo.Source, error)
 		if cacheSource != nil {
@@ -66,3 +70,42 @@ func openSource(c *cli.Context) (repo.Source, error) {
 	}
 	return cached, nil
 }
+
+// openMember opens one source. When its backend is unreachable and the
+// source will be cached or federated (tolerant), a stand-in that reports the
+// backend unavailable is used instead, so the cache and the other members
+// still serve.
+func openMember(ctx context.Context, location string, tolerant bool) (repo.Source, error) {
+	src, err := repo.Open(ctx, location)
+	if err != nil && tolerant && errors.Is(err, repo.ErrUnavailable) {
+		slog.Warn("source unreachable; going on without it", "err", err)
+		return offlineSource{err: err}, nil
+	}
+	return src, err
+}
+
+// offlineSource answers every question with the error that opening the
+// real source gave (one matching repo.ErrUnavailable).
+type offlineSource struct{ err error }
+
+func (o offlineSource) FindAliases(context.Context, repo.AliasQuery) iter.Seq2[repo.Alias, error] {
+	return func(yield func(repo.Alias, error) bool) { yield(repo.Alias{}, o.err) }
+}
+
+func (o offlineSource) NamespaceAliases(context.Context, string) iter.Seq2[repo.Alias, error] {
+	return func(yield func(repo.Alias, error) bool) { yield(repo.Alias{}, o.err) }
+}
+
+func (o offlineSource) Namespaces(context.Context) ([]string, error) { return nil, o.err }
+
+func (o offlineSource) Info(context.Context, string) (repo.Info, error) { return repo.Info{}, o.err }
+
+func (o offlineSource) Sequences(context.Context) iter.Seq2[repo.Info, error] {
+	return func(yield func(repo.Info, error) bool) { yield(repo.Info{}, o.err) }
+}
+
+func (o offlineSource) ReadSequence(context.Context, string, []byte, int64) (int, error) {
+	return 0, o.err
+}
+
+func (o offlineSource) Close() error { return nil }
