@@ -8,6 +8,7 @@ package copier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -62,6 +63,7 @@ func Copy(ctx context.Context, src repo.Source, dst repo.Writer, opts Options) (
 	var p Progress
 	start := time.Now()
 	var buf []byte
+	exact, isExact := dst.(repo.ExactCopier)
 	for info, err := range src.Sequences(ctx) {
 		if err != nil {
 			return p, fmt.Errorf("copy: list sequences: %w", err)
@@ -71,6 +73,20 @@ func Copy(ctx context.Context, src repo.Source, dst repo.Writer, opts Options) (
 		}
 		if info.Length < 0 {
 			return p, fmt.Errorf("copy: sequence %s has negative length %d", info.SeqID, info.Length)
+		}
+		srcAliases, err := repo.Collect(src.FindAliases(ctx, repo.AliasQuery{SeqID: info.SeqID, IncludeHistoric: isExact}))
+		if err != nil {
+			return p, fmt.Errorf("copy: aliases of %s: %w", info.SeqID, err)
+		}
+		if done, err := alreadyCopied(ctx, dst, info.SeqID, srcAliases); err != nil {
+			return p, err
+		} else if done {
+			p.Sequences++ // an earlier, interrupted copy stored it: skip reading it
+			p.Elapsed = time.Since(start)
+			if opts.OnProgress != nil {
+				opts.OnProgress(p)
+			}
+			continue
 		}
 		if int64(cap(buf)) < info.Length {
 			buf = make([]byte, info.Length)
@@ -99,17 +115,18 @@ func Copy(ctx context.Context, src repo.Source, dst repo.Writer, opts Options) (
 				return p, repo.Corrupt("copy: sequence "+info.SeqID, fmt.Errorf("content digest is %s", d.SeqID))
 			}
 		}
-		var aliases []repo.NSAlias
-		for a, err := range src.FindAliases(ctx, repo.AliasQuery{SeqID: info.SeqID}) {
-			if err != nil {
-				return p, fmt.Errorf("copy: aliases of %s: %w", info.SeqID, err)
+		var res repo.StoreResult
+		if isExact {
+			res, err = exact.StoreCopy(ctx, seq, info, srcAliases)
+		} else {
+			var aliases []repo.NSAlias
+			for _, a := range srcAliases {
+				if a.Current && a.SeqID == info.SeqID && !skipNamespace(a.Namespace) {
+					aliases = append(aliases, repo.NSAlias{Namespace: a.Namespace, Alias: a.Alias})
+				}
 			}
-			if !a.Current || a.SeqID != info.SeqID || skipNamespace(a.Namespace) {
-				continue
-			}
-			aliases = append(aliases, repo.NSAlias{Namespace: a.Namespace, Alias: a.Alias})
+			res, err = dst.Store(ctx, seq, aliases)
 		}
-		res, err := dst.Store(ctx, seq, aliases)
 		if err != nil {
 			return p, fmt.Errorf("copy: store %s: %w", info.SeqID, err)
 		}
@@ -127,4 +144,27 @@ func Copy(ctx context.Context, src repo.Source, dst repo.Writer, opts Options) (
 	}
 	p.Elapsed = time.Since(start)
 	return p, nil
+}
+
+// alreadyCopied reports whether dst holds the sequence with every current
+// alias the source gives it, so a resumed copy need not read it again.
+func alreadyCopied(ctx context.Context, dst repo.Writer, seqID string, srcAliases []repo.Alias) (bool, error) {
+	if _, err := dst.Info(ctx, seqID); errors.Is(err, repo.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("copy: look up %s in the destination: %w", seqID, err)
+	}
+	have := map[[2]string]bool{}
+	for a, err := range dst.FindAliases(ctx, repo.AliasQuery{SeqID: seqID}) {
+		if err != nil {
+			return false, fmt.Errorf("copy: aliases of %s in the destination: %w", seqID, err)
+		}
+		have[[2]string{a.Namespace, a.Alias}] = true
+	}
+	for _, a := range srcAliases {
+		if a.Current && !have[[2]string{a.Namespace, a.Alias}] {
+			return false, nil
+		}
+	}
+	return true, nil
 }

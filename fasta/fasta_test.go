@@ -160,17 +160,17 @@ func TestParseDefline(t *testing.T) {
 		want    []repo.NSAlias
 		wantErr string
 	}{
-		{"NM_000551.3 VHL", "NCBI", []repo.NSAlias{{"NCBI", "NM_000551.3"}}, ""},
-		{"gi|119395733|ref|NM_000059.3| Homo sapiens", "test", []repo.NSAlias{{"refseq", "NM_000059.3"}}, ""},
-		{"ref|NC_1.1|ref|NC_2.2|", "x", []repo.NSAlias{{"refseq", "NC_1.1"}, {"refseq", "NC_2.2"}}, ""},
-		{"U14680.1\tHomo sapiens", "test", []repo.NSAlias{{"test", "U14680.1"}}, ""},
-		{"chr1", "me", []repo.NSAlias{{"me", "chr1"}}, ""},
-		{"a+b-c_d./e", "me", []repo.NSAlias{{"me", "a+b-c_d./e"}}, ""},
+		{"NM_000551.3 VHL", "NCBI", []repo.NSAlias{nsa("NCBI", "NM_000551.3")}, ""},
+		{"gi|119395733|ref|NM_000059.3| Homo sapiens", "test", []repo.NSAlias{nsa("refseq", "NM_000059.3")}, ""},
+		{"ref|NC_1.1|ref|NC_2.2|", "x", []repo.NSAlias{nsa("refseq", "NC_1.1"), nsa("refseq", "NC_2.2")}, ""},
+		{"U14680.1\tHomo sapiens", "test", []repo.NSAlias{nsa("test", "U14680.1")}, ""},
+		{"chr1", "me", []repo.NSAlias{nsa("me", "chr1")}, ""},
+		{"a+b-c_d./e", "me", []repo.NSAlias{nsa("me", "a+b-c_d./e")}, ""},
 		{"NM_000551", "NCBI", nil, "must be versioned"},
 		{"gi|1|ref|NM_1|", "x", nil, "must be versioned"},
 		{"ENST0001", "Ensembl", nil, "must be versioned"},
-		{"ENST0001.2", "Ensembl", []repo.NSAlias{{"Ensembl", "ENST0001.2"}}, ""},
-		{"foo", "Ensembl", []repo.NSAlias{{"Ensembl", "foo"}}, ""},
+		{"ENST0001.2", "Ensembl", []repo.NSAlias{nsa("Ensembl", "ENST0001.2")}, ""},
+		{"foo", "Ensembl", []repo.NSAlias{nsa("Ensembl", "foo")}, ""},
 		{"a:b", "me", nil, "contains characters outside"},
 		{"a#b", "me", nil, "contains characters outside"},
 		{"x", "-", nil, "not allowed"},
@@ -197,3 +197,5 @@ func TestParseDefline(t *testing.T) {
 		}
 	}
 }
+
+func nsa(ns, alias string) repo.NSAlias { return repo.NSAlias{Namespace: ns, Alias: alias} }

@@ -12,10 +12,51 @@ import (
 // Opener opens a source named by a URL. Backends register one per scheme.
 type Opener func(ctx context.Context, u *url.URL) (Source, error)
 
+// WriterOpener opens (creating if needed) a writable store named by a URL.
+type WriterOpener func(ctx context.Context, u *url.URL) (Writer, error)
+
 var (
-	regMu   sync.RWMutex
-	openers = map[string]Opener{}
+	regMu         sync.RWMutex
+	openers       = map[string]Opener{}
+	writerOpeners = map[string]WriterOpener{}
 )
+
+// RegisterWriter makes a writable backend available under a URL scheme for
+// OpenWriter (seqfs copy's destination). It panics on a duplicate scheme.
+func RegisterWriter(scheme string, open WriterOpener) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := writerOpeners[scheme]; dup {
+		panic("repo: writer scheme registered twice: " + scheme)
+	}
+	writerOpeners[scheme] = open
+}
+
+// OpenWriter opens the writable store named by location (a URL or a local
+// path), creating it if the backend does that (an empty SeqRepo instance).
+func OpenWriter(ctx context.Context, location string) (Writer, error) {
+	u, err := ParseLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	regMu.RLock()
+	open, ok := writerOpeners[u.Scheme]
+	known := make([]string, 0, len(writerOpeners))
+	for s := range writerOpeners {
+		known = append(known, s)
+	}
+	regMu.RUnlock()
+	if !ok {
+		sort.Strings(known)
+		return nil, fmt.Errorf("open %s for writing: %q sources are not writable (writable: %s): %w",
+			u.Redacted(), u.Scheme, strings.Join(known, ", "), ErrReadOnly)
+	}
+	w, err := open(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("open %s for writing: %w", u.Redacted(), err)
+	}
+	return w, nil
+}
 
 // Register makes a backend available under a URL scheme (for example
 // "file", "s3", "redis", "refget+https"). It panics on a duplicate scheme,

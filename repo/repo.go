@@ -110,3 +110,12 @@ type Writer interface {
 	// nothing.
 	Commit(ctx context.Context) error
 }
+
+// ExactCopier is implemented by writers that can store a sequence exactly as
+// another source holds it: info.Added as its timestamp and the given DB-form
+// alias records (digest aliases included) with their own Added and Current
+// flags, so every answer of the copy equals the source's. Copies use it
+// when the destination has it, and Store otherwise.
+type ExactCopier interface {
+	StoreCopy(ctx context.Context, seq []byte, info Info, aliases []Alias) (StoreResult, error)
+}

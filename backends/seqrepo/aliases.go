@@ -86,7 +86,7 @@ const namespaceAliasesSQL = aliasColumns + ` where namespace = ? and is_current 
 
 func (i *Instance) streamAliases(ctx context.Context, query string, args []any, what string) iter.Seq2[repo.Alias, error] {
 	return func(yield func(repo.Alias, error) bool) {
-		path := AliasesDBPath(i.dir)
+		path := i.aliasPath
 		rows, err := i.aliasDB.QueryContext(ctx, query, args...)
 		if err != nil {
 			yield(repo.Alias{}, i.dbErr(path, what, err))
@@ -120,7 +120,7 @@ func (i *Instance) streamAliases(ctx context.Context, query string, args []any, 
 
 // Namespaces returns the namespaces that have current aliases, sorted.
 func (i *Instance) Namespaces(ctx context.Context) ([]string, error) {
-	path := AliasesDBPath(i.dir)
+	path := i.aliasPath
 	rows, err := i.aliasDB.QueryContext(ctx, `select distinct namespace from seqalias where is_current = 1 order by namespace`)
 	if err != nil {
 		return nil, i.dbErr(path, "list namespaces", err)

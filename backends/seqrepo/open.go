@@ -30,6 +30,7 @@ import (
 
 	"github.com/seqfs/seqfs/bgzf"
 	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/sqlitevfs"
 )
 
 // Layout of an instance directory (spec §1.2).
@@ -114,6 +115,11 @@ func SharedBlockCache() *bgzf.BlockCache {
 // safe for concurrent use.
 type Instance struct {
 	dir       string
+	aliasPath string // the alias database, for messages
+	seqDBPath string // the sequence index database, for messages
+	remote    Storage // the instance's storage when opened by OpenStorage
+	vfsRegs   []*sqlitevfs.Registration
+	vfsFiles  []StorageFile
 	aliasDB   *sql.DB
 	seqDB     *sql.DB
 	immutable bool
@@ -252,6 +258,8 @@ func Open(ctx context.Context, path string, opts Options) (*Instance, error) {
 	}
 	inst := &Instance{
 		dir:       dir,
+		aliasPath: AliasesDBPath(dir),
+		seqDBPath: SeqInfoDBPath(dir),
 		immutable: !dirWritable(dir),
 		storage:   opts.Storage,
 		cache:     opts.BlockCache,
@@ -260,19 +268,7 @@ func Open(ctx context.Context, path string, opts Options) (*Instance, error) {
 	if inst.storage == nil {
 		inst.storage = NewDirStorage(SequencesPath(dir))
 	}
-	if inst.cache == nil {
-		inst.cache = SharedBlockCache()
-	}
-	maxOpen := opts.MaxOpenFiles
-	if maxOpen <= 0 {
-		maxOpen = DefaultMaxOpenFiles
-	}
-	inst.pool = newFilePool(inst.storage, maxOpen)
-	maxInfos := opts.InfoCacheEntries
-	if maxInfos <= 0 {
-		maxInfos = DefaultInfoCacheEntries
-	}
-	inst.infos.init(maxInfos)
+	inst.init(opts)
 
 	if inst.aliasDB, err = openReadOnlyDB(ctx, AliasesDBPath(dir), inst.immutable); err != nil {
 		inst.Close()
@@ -283,6 +279,24 @@ func Open(ctx context.Context, path string, opts Options) (*Instance, error) {
 		return nil, err
 	}
 	return inst, nil
+}
+
+// init sets up the caches and the file pool from opts; inst.storage must
+// be set.
+func (i *Instance) init(opts Options) {
+	if i.cache == nil {
+		i.cache = SharedBlockCache()
+	}
+	maxOpen := opts.MaxOpenFiles
+	if maxOpen <= 0 {
+		maxOpen = DefaultMaxOpenFiles
+	}
+	i.pool = newFilePool(i.storage, maxOpen)
+	maxInfos := opts.InfoCacheEntries
+	if maxInfos <= 0 {
+		maxInfos = DefaultInfoCacheEntries
+	}
+	i.infos.init(maxInfos)
 }
 
 // dirWritable reports whether dir can be written by this process. Write
@@ -371,6 +385,13 @@ func (i *Instance) Close() error {
 	if i.pool != nil {
 		errs = append(errs, i.pool.close())
 	}
+	for _, r := range i.vfsRegs {
+		r.Unregister()
+	}
+	for _, f := range i.vfsFiles {
+		errs = append(errs, f.Close())
+	}
+	i.vfsRegs, i.vfsFiles = nil, nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close %s: %w", i.dir, err)
 	}
@@ -404,19 +425,27 @@ func (i *Instance) Stats(ctx context.Context) (Stats, error) {
 		cast(min(added) as text), cast(max(added) as text), count(distinct relpath) from seqinfo`).
 		Scan(&s.Sequences, &s.Residues, &minA, &maxA, &s.Files)
 	if err != nil {
-		return Stats{}, fmt.Errorf("stats of %s: %w", SeqInfoDBPath(i.dir), err)
+		return Stats{}, fmt.Errorf("stats of %s: %w", i.seqDBPath, err)
 	}
 	if s.SeqMinAdded, s.SeqMaxAdded, err = parseAddedPair(minA, maxA); err != nil {
-		return Stats{}, fmt.Errorf("stats of %s: %w", SeqInfoDBPath(i.dir), err)
+		return Stats{}, fmt.Errorf("stats of %s: %w", i.seqDBPath, err)
 	}
 	err = i.aliasDB.QueryRowContext(ctx, `select count(*), coalesce(sum(is_current), 0), count(distinct seq_id),
 		count(distinct namespace), cast(min(added) as text), cast(max(added) as text) from seqalias`).
 		Scan(&s.Aliases, &s.CurrentAliases, &s.AliasSequences, &s.Namespaces, &minA, &maxA)
 	if err != nil {
-		return Stats{}, fmt.Errorf("stats of %s: %w", AliasesDBPath(i.dir), err)
+		return Stats{}, fmt.Errorf("stats of %s: %w", i.aliasPath, err)
 	}
 	if s.AliasMinAdded, s.AliasMaxAdded, err = parseAddedPair(minA, maxA); err != nil {
-		return Stats{}, fmt.Errorf("stats of %s: %w", AliasesDBPath(i.dir), err)
+		return Stats{}, fmt.Errorf("stats of %s: %w", i.aliasPath, err)
+	}
+	if i.remote != nil {
+		if sz, ok := i.remote.(StorageSizer); ok {
+			if s.SizeBytes, err = sz.TotalSize(ctx); err != nil {
+				return Stats{}, fmt.Errorf("size of %s: %w", i.dir, err)
+			}
+		}
+		return s, nil
 	}
 	err = filepath.WalkDir(i.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

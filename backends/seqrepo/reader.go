@@ -131,7 +131,7 @@ func (i *Instance) index(ctx context.Context, f *seqFile) (*fileIndex, error) {
 		return x, nil
 	}
 	if err := CheckRelpath(f.relpath); err != nil {
-		return nil, repo.Corrupt(SeqInfoDBPath(i.dir), err)
+		return nil, repo.Corrupt(i.seqDBPath, err)
 	}
 	faiPath, gziPath := f.relpath+".fai", f.relpath+".gzi"
 	raw, err := readWholeFile(ctx, i.storage, faiPath, maxSidecarBytes)
@@ -199,13 +199,13 @@ func (i *Instance) entry(ctx context.Context, seqID string) (*seqEntry, error) {
 		return nil, &repo.SeqNotFoundError{SeqID: seqID}
 	}
 	if err != nil {
-		return nil, i.dbErr(SeqInfoDBPath(i.dir), "look up "+seqID, err)
+		return nil, i.dbErr(i.seqDBPath, "look up "+seqID, err)
 	}
 	if info.Added, err = ParseAdded(added); err != nil {
-		return nil, repo.Corrupt(SeqInfoDBPath(i.dir), fmt.Errorf("seqinfo %s: %w", seqID, err))
+		return nil, repo.Corrupt(i.seqDBPath, fmt.Errorf("seqinfo %s: %w", seqID, err))
 	}
 	if info.Length < 0 {
-		return nil, repo.Corrupt(SeqInfoDBPath(i.dir), fmt.Errorf("seqinfo %s: negative length %d", seqID, info.Length))
+		return nil, repo.Corrupt(i.seqDBPath, fmt.Errorf("seqinfo %s: negative length %d", seqID, info.Length))
 	}
 	e := &seqEntry{info: info, file: i.file(relpath)}
 	i.infos.put(e)
@@ -217,13 +217,16 @@ func (i *Instance) dbErr(path, what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %s: %w", path, what, err)
 	}
+	if cause := i.vfsCause(path); cause != nil {
+		err = fmt.Errorf("%w (cause: %w)", err, cause)
+	}
 	return fmt.Errorf("%s: %s: %w", path, what, repo.Unavailable(path, err))
 }
 
 // Sequences streams every seqinfo row ordered by seq_id.
 func (i *Instance) Sequences(ctx context.Context) iter.Seq2[repo.Info, error] {
 	return func(yield func(repo.Info, error) bool) {
-		path := SeqInfoDBPath(i.dir)
+		path := i.seqDBPath
 		rows, err := i.seqDB.QueryContext(ctx, `select seq_id, len, alpha, cast(added as text) from seqinfo order by seq_id`)
 		if err != nil {
 			yield(repo.Info{}, i.dbErr(path, "list sequences", err))

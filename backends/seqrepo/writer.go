@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	sqlite3 "github.com/mattn/go-sqlite3"
+
 	"github.com/seqfs/seqfs/bgzf"
 	"github.com/seqfs/seqfs/faidx"
 	"github.com/seqfs/seqfs/repo"
@@ -127,6 +129,12 @@ type writeOp struct {
 	length                int64
 	ns, alias             string
 }
+
+// noCancel is the context of the writer's per-row SQL statements: with a
+// cancellable context the SQLite driver starts a goroutine per statement,
+// which costs more than the statement. Store and Commit check the caller's
+// context before they start instead.
+var noCancel = context.Background()
 
 // writerReaderRef counts the users of one read-only Instance so that it is
 // closed only when the last iterator using it is done.
@@ -303,6 +311,9 @@ func (w *Writer) Store(ctx context.Context, seq []byte, aliases []repo.NSAlias) 
 			return res, fmt.Errorf("store in %s: empty namespace or alias in %q", w.dir, a.String())
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	d, alpha, err := w.digests(seq)
 	if err != nil {
 		return res, fmt.Errorf("store in %s: %w", w.dir, err)
@@ -310,7 +321,7 @@ func (w *Writer) Store(ctx context.Context, seq []byte, aliases []repo.NSAlias) 
 	// Look-ups run in one read transaction held until the commit, which
 	// saves SQLite's per-statement locking; it writes only at commit time.
 	if !w.inTx {
-		if _, err := w.conn.ExecContext(ctx, `BEGIN`); err != nil {
+		if _, err := w.conn.ExecContext(noCancel, `BEGIN`); err != nil {
 			return res, w.fail(fmt.Errorf("begin transaction on %s: %w", w.dir, err))
 		}
 		w.inTx = true
@@ -335,10 +346,12 @@ func (w *Writer) Store(ctx context.Context, seq []byte, aliases []repo.NSAlias) 
 		}
 		w.ops = append(w.ops, writeOp{seqID: d.SeqID, length: int64(len(seq)), alpha: alpha, relpath: w.batch.relpath})
 		w.pendSeq[d.SeqID] = true
+		// The digest aliases of a new sequence cannot be bound yet (they
+		// are functions of it), so they need no look-up here; the commit
+		// still applies SeqRepo's rules to them.
 		for _, a := range [...]repo.NSAlias{{Namespace: "VMC", Alias: d.VMC()}, {Namespace: "SHA1", Alias: d.SHA1}, {Namespace: "MD5", Alias: d.MD5}, {Namespace: "SEGUID", Alias: d.SEGUID}} {
-			if _, err := w.queueAlias(ctx, d.SeqID, a.Namespace, a.Alias); err != nil {
-				return res, w.fail(err)
-			}
+			w.pendAlias[a.Namespace+"\x00"+a.Alias] = d.SeqID
+			w.ops = append(w.ops, writeOp{seqID: d.SeqID, ns: a.Namespace, alias: a.Alias})
 		}
 		w.pendSeqs++
 		w.pendAliases += 4
@@ -370,7 +383,7 @@ func (w *Writer) seqExists(ctx context.Context, seqID string) (bool, error) {
 		return true, nil
 	}
 	var one int
-	err := w.stmtSeqExists.QueryRowContext(ctx, seqID).Scan(&one)
+	err := w.stmtSeqExists.QueryRowContext(noCancel, seqID).Scan(&one)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("look up %s in %s: %w", seqID, SeqInfoDBPath(w.dir), err)
 	}
@@ -385,7 +398,7 @@ func (w *Writer) queueAlias(ctx context.Context, seqID, ns, alias string) (bool,
 	cur, pending := w.pendAlias[key]
 	if !pending {
 		var id int64
-		err := w.stmtFindAlias.QueryRowContext(ctx, ns, alias).Scan(&id, &cur)
+		err := w.stmtFindAlias.QueryRowContext(noCancel, ns, alias).Scan(&id, &cur)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return false, fmt.Errorf("look up alias %s:%s in %s: %w", ns, alias, AliasesDBPath(w.dir), err)
 		}
@@ -403,21 +416,29 @@ func (w *Writer) queueAlias(ctx context.Context, seqID, ns, alias string) (bool,
 // marked historic (is_current = 0) and a new row added. It reports whether
 // a row was added.
 func (w *Writer) storeAlias(ctx context.Context, seqID, ns, alias string) (bool, error) {
+	// Insert first, as SeqRepo does; the partial unique index reports an
+	// existing current binding.
+	_, err := w.stmtInsertAlias.ExecContext(noCancel, seqID, ns, alias)
+	var se sqlite3.Error
+	if err == nil {
+		return true, nil
+	}
+	if !errors.As(err, &se) || se.ExtendedCode != sqlite3.ErrConstraintUnique {
+		return false, fmt.Errorf("insert alias %s:%s in %s: %w", ns, alias, AliasesDBPath(w.dir), err)
+	}
 	var id int64
 	var old string
-	err := w.stmtFindAlias.QueryRowContext(ctx, ns, alias).Scan(&id, &old)
-	switch {
-	case err == nil && old == seqID:
-		return false, nil
-	case err == nil:
-		slog.Info("re-assigning alias", "alias", ns+":"+alias, "from", old, "to", seqID)
-		if _, err := w.stmtRetireAlias.ExecContext(ctx, id); err != nil {
-			return false, fmt.Errorf("retire alias %s:%s in %s: %w", ns, alias, AliasesDBPath(w.dir), err)
-		}
-	case !errors.Is(err, sql.ErrNoRows):
+	if err := w.stmtFindAlias.QueryRowContext(noCancel, ns, alias).Scan(&id, &old); err != nil {
 		return false, fmt.Errorf("look up alias %s:%s in %s: %w", ns, alias, AliasesDBPath(w.dir), err)
 	}
-	if _, err := w.stmtInsertAlias.ExecContext(ctx, seqID, ns, alias); err != nil {
+	if old == seqID {
+		return false, nil
+	}
+	slog.Info("re-assigning alias", "alias", ns+":"+alias, "from", old, "to", seqID)
+	if _, err := w.stmtRetireAlias.ExecContext(noCancel, id); err != nil {
+		return false, fmt.Errorf("retire alias %s:%s in %s: %w", ns, alias, AliasesDBPath(w.dir), err)
+	}
+	if _, err := w.stmtInsertAlias.ExecContext(noCancel, seqID, ns, alias); err != nil {
 		return false, fmt.Errorf("insert alias %s:%s in %s: %w", ns, alias, AliasesDBPath(w.dir), err)
 	}
 	return true, nil
@@ -579,7 +600,7 @@ func (w *Writer) applyOps(ctx context.Context) (err error) {
 	}
 	for _, op := range w.ops {
 		if op.relpath != "" {
-			if _, err := w.stmtInsertSeq.ExecContext(ctx, op.seqID, op.length, op.alpha, op.relpath); err != nil {
+			if _, err := w.stmtInsertSeq.ExecContext(noCancel, op.seqID, op.length, op.alpha, op.relpath); err != nil {
 				return fmt.Errorf("insert seqinfo %s into %s: %w", op.seqID, SeqInfoDBPath(w.dir), err)
 			}
 			continue
@@ -588,7 +609,7 @@ func (w *Writer) applyOps(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	if _, err := w.conn.ExecContext(ctx, `COMMIT`); err != nil {
+	if _, err := w.conn.ExecContext(noCancel, `COMMIT`); err != nil {
 		return fmt.Errorf("commit %s: %w", w.dir, err)
 	}
 	w.inTx = false

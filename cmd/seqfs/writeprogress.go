@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/seqfs/seqfs/backends/seqrepo"
 )
 
 // rateBar prints a one-line progress report (sequences, residues and
@@ -115,6 +113,3 @@ func writeInstanceDir(c *cli.Context) (string, error) {
 	}
 	return filepath.Join(c.String("root-directory"), inst), nil
 }
-
-// ensure the backend is linked in for repo.Open of local paths.
-var _ = seqrepo.Open

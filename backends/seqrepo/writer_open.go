@@ -1,0 +1,30 @@
+package seqrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+
+	"github.com/seqfs/seqfs/repo"
+)
+
+func init() {
+	repo.RegisterWriter("file", openWriterURL)
+}
+
+// openWriterURL opens file:///path (or a plain path) for writing, creating
+// an empty instance there first if it holds none.
+func openWriterURL(ctx context.Context, u *url.URL) (repo.Writer, error) {
+	if u.Host != "" && u.Host != "localhost" {
+		return nil, fmt.Errorf("file URL with host %q: only local paths are supported", u.Host)
+	}
+	dir := u.Path
+	if _, err := os.Stat(AliasesDBPath(dir)); errors.Is(err, os.ErrNotExist) {
+		if err := CreateInstance(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
+	return OpenWriter(ctx, dir, WriterOptions{})
+}
