@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -102,6 +103,66 @@ func (r *Reader) ReadAt(p []byte, off int64) (n int, err error) {
 		}
 	}
 	return n, nil
+}
+
+// PrefetchWindow is the most uncompressed bytes one Prefetch call inflates
+// (32 blocks), so a window always fits a reasonably sized block cache.
+const PrefetchWindow = 32 * MaxBlockData
+
+// Prefetch inflates the blocks holding uncompressed bytes [off, off+n) —
+// at most PrefetchWindow of them — into the block cache on every core, so
+// a long sequential read that follows costs copies only. It does nothing
+// without a cache, on one core, or when the cache is too small to keep the
+// window until it is read.
+func (r *Reader) Prefetch(off, n int64) error {
+	if r.err != nil || r.cache == nil || off < 0 || n <= 0 {
+		return r.err
+	}
+	n = min(n, PrefetchWindow)
+	from := r.gzi.Locate(uint64(off))
+	to := r.gzi.Locate(uint64(off+n-1)) + 1
+	return r.warm(from, to)
+}
+
+// warm loads blocks [from, to) into the cache using up to GOMAXPROCS
+// goroutines. Blocks already cached cost a lookup; concurrent loads of one
+// block are coalesced by the cache.
+func (r *Reader) warm(from, to int) error {
+	to = min(to, len(r.gzi))
+	workers := min(runtime.GOMAXPROCS(0), to-from)
+	if workers < 2 || int64(to-from)*MaxBlockSize*4 > r.cache.max {
+		// one core, or a cache too small to keep the window until it is copied
+		return nil
+	}
+	var next atomic.Int64
+	next.Store(int64(from))
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= to {
+					errs <- nil
+					return
+				}
+				key := cacheKey{id: r.id, off: r.gzi[i].Compressed}
+				if _, ok := r.cache.get(key); ok {
+					continue
+				}
+				if _, err := r.cache.getOrLoad(key, func() ([]byte, error) { return r.loadBlock(i, nil) }); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // copyBlock copies data of block i starting at offset within into dst.

@@ -313,6 +313,12 @@ func (i *Instance) ReadSequence(ctx context.Context, seqID string, p []byte, sta
 	return n, nil
 }
 
+// prefetcher is implemented by readers that can warm a long range ahead of
+// a sequential read (bgzf.Reader).
+type prefetcher interface {
+	Prefetch(off, n int64) error
+}
+
 // errLayout reports FASTA text that disagrees with its .fai record.
 var errLayout = errors.New("FASTA text does not match its .fai line layout")
 
@@ -328,8 +334,17 @@ func readResidues(ra io.ReaderAt, rec faidx.Record, p []byte, start int64) error
 	lb, lw := rec.LineBases, rec.LineWidth
 	term := lw - lb
 	pos, out := start, 0
+	pf, canPrefetch := ra.(prefetcher)
+	var warmedTo int64
 	for out < len(p) {
 		off, need := rec.ByteSpan(pos, pos+int64(len(p)-out))
+		if canPrefetch && need > int64(len(scratch)) && off >= warmedTo {
+			// A long read: inflate the next window on every core first.
+			if err := pf.Prefetch(off, need); err != nil {
+				return err
+			}
+			warmedTo = off + bgzf.PrefetchWindow
+		}
 		raw := scratch[:min(need, int64(len(scratch)))]
 		if got, err := ra.ReadAt(raw, off); got < len(raw) {
 			return readErr(err, off+int64(got), off+int64(len(raw)))
