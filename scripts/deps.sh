@@ -34,3 +34,9 @@ if [ ! -x "$GOBIN/staticcheck" ]; then
   echo "deps: installing staticcheck" >&2
   go install honnef.co/go/tools/cmd/staticcheck@latest
 fi
+
+# S3 server for the s3:// backend's tests (internal/s3test starts it).
+if [ ! -x "$GOBIN/versitygw" ]; then
+  echo "deps: installing versitygw" >&2
+  (cd / && GOFLAGS=-mod=mod go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)
+fi

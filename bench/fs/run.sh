@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# bench/fs/run.sh — FUSE benchmark, side by side in one run:
+#   chr20 (Debian vt-examples, 63 Mb) in a SeqRepo instance, mounted:
+#     cold and warm sequential read of the .fa (dd bs=1M)
+#     vs cat of the same FASTA uncompressed on local disk (warm page cache)
+#     vs samtools faidx 20.fa.gz 20 (BGZF, local disk)
+#   10,000 random 4-KiB preads of the mounted .fa (cold and warm) and of the local copy
+#   ls -f and ls -l of a namespace with 1,000,000 aliases, with the daemon's peak RSS.
+# Needs root (drop_caches, mount), bin/seqfs, vt-examples, samtools, python3.
+# Work files go to $BENCH_DIR (default bench/data/fs, git-ignored).
+# Set BENCH_LS_L=0 to skip the (slow) ls -l of the million-alias namespace.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SEQFS=${SEQFS:-bin/seqfs}
+W=${BENCH_DIR:-bench/data/fs}
+REF=/usr/share/doc/vt/examples/ref
+ALIASES=${BENCH_ALIASES:-1000000}
+mkdir -p "$W"
+W=$(cd "$W" && pwd)
+[ -x "$SEQFS" ] || go build -o "$SEQFS" ./cmd/seqfs
+go build -o "$W/mkinstance" ./bench/fs/mkinstance
+[ -f "$REF/20.fa.gz" ] || { echo "bench: install vt-examples (scripts/deps.sh)" >&2; exit 1; }
+
+# Inputs: the instances, the plain FASTA, the BGZF FASTA with its indexes.
+[ -d "$W/chr20" ] || "$W/mkinstance" -out "$W/chr20" -fasta "$REF/20.fa.gz" -namespace bench
+[ -d "$W/million" ] || "$W/mkinstance" -out "$W/million" -synthetic "$ALIASES" -namespace many
+[ -f "$W/20.fa" ] || zcat "$REF/20.fa.gz" > "$W/20.fa"
+cp -f "$REF/20.fa.gz" "$REF/20.fa.gz.fai" "$W/"
+zcat "$REF/20.fa.gz.gzi.gz" > "$W/20.fa.gz.gzi"
+
+MNT=$(mktemp -d -t seqfs-bench-XXXXXX)
+PID=""
+stop() {
+  if [ -n "$PID" ]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; fi
+  if mountpoint -q "$MNT"; then umount -l "$MNT" 2>/dev/null || fusermount3 -uz "$MNT" || true; fi
+}
+trap 'stop; rmdir "$MNT" 2>/dev/null || true' EXIT
+start() { # start SOURCE: mount it on $MNT and wait
+  "$SEQFS" -s "$1" mount "$MNT" 2>>"$W/mount.log" &
+  PID=$!
+  for _ in $(seq 200); do mountpoint -q "$MNT" && return 0; sleep 0.05; done
+  echo "bench: mount did not come up" >&2; cat "$W/mount.log" >&2; exit 1
+}
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "(cannot drop caches: cold runs are warm)" >&2; }
+secs() { # secs CMD...: wall seconds of one run, output discarded
+  local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+}
+best() { # best N CMD...: best of N runs
+  local n=$1 b=""; shift
+  for _ in $(seq "$n"); do
+    local s; s=$(secs "$@")
+    if [ -z "$b" ] || awk -v a="$s" -v b="$b" 'BEGIN { exit !(a < b) }'; then b=$s; fi
+  done
+  echo "$b"
+}
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }'; }
+row() { printf '%-58s %10s s  %s\n' "$1" "$2" "${3:-}"; }
+
+cat > "$W/pread.py" <<'PY'
+import os, random, sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+fd = os.open(path, os.O_RDONLY)
+size = os.fstat(fd).st_size
+rnd = random.Random(42)
+offs = [rnd.randrange(0, size - 4096) for _ in range(n)]
+t = time.perf_counter()
+for o in offs:
+    if len(os.pread(fd, 4096, o)) != 4096:
+        sys.exit("short read")
+dt = time.perf_counter() - t
+print(f"{dt:.3f} {dt / n * 1e6:.1f}")
+PY
+
+SIZE=$(stat -c %s "$W/20.fa")
+echo "== seqfs FUSE benchmark ($(nproc) CPUs, $(uname -r)); chr20 .fa = $SIZE bytes"
+
+start "$W/chr20"
+FA="$MNT/bench/20.fa"
+cmp -s "$FA" "$W/20.fa" || { echo "bench: mounted 20.fa differs from the local copy" >&2; exit 1; }
+stop; start "$W/chr20"; drop
+t=$(secs dd if="$FA" of=/dev/null bs=1M); row "cold: dd bs=1M of mounted 20.fa (fresh daemon, caches dropped)" "$t" "$(mbps "$SIZE" "$t")"
+stop; cat "$W"/chr20/sequences/*/*/*/* >/dev/null; start "$W/chr20"
+t=$(secs dd if="$FA" of=/dev/null bs=1M); row "cold FUSE cache, instance files cached (fresh daemon)" "$t" "$(mbps "$SIZE" "$t")"
+t=$(best 5 dd if="$FA" of=/dev/null bs=1M); row "warm: dd bs=1M of mounted 20.fa (best of 5)" "$t" "$(mbps "$SIZE" "$t")"
+cat "$W/20.fa" >/dev/null
+t=$(best 5 cat "$W/20.fa"); row "warm: cat of local uncompressed 20.fa (best of 5)" "$t" "$(mbps "$SIZE" "$t")"
+t=$(best 5 dd if="$W/20.fa" of=/dev/null bs=1M); row "warm: dd bs=1M of local uncompressed 20.fa (best of 5)" "$t" "$(mbps "$SIZE" "$t")"
+t=$(best 3 samtools faidx "$W/20.fa.gz" 20); row "samtools faidx 20.fa.gz 20 (local BGZF, warm, best of 3)" "$t" "$(mbps "$SIZE" "$t")"
+
+stop; start "$W/chr20"; drop
+read -r t us < <(python3 "$W/pread.py" "$FA" 10000); row "10,000 random 4-KiB preads, mounted .fa, cold" "$t" "$us us/op"
+read -r t us < <(python3 "$W/pread.py" "$FA" 10000); row "10,000 random 4-KiB preads, mounted .fa, warm" "$t" "$us us/op"
+read -r t us < <(python3 "$W/pread.py" "$MNT/bench/20.seq" 10000); row "10,000 random 4-KiB preads, mounted .seq, cold" "$t" "$us us/op"
+cat "$W/20.fa" >/dev/null
+read -r t us < <(python3 "$W/pread.py" "$W/20.fa" 10000); row "10,000 random 4-KiB preads, local 20.fa, warm" "$t" "$us us/op"
+stop
+
+start "$W/million"
+N=$(ls -f "$MNT/many" | wc -l)
+rss() { awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$PID/status"; }
+stop; start "$W/million"
+t=$(secs ls -f "$MNT/many"); row "ls -f of a namespace with $ALIASES aliases ($N entries)" "$t" "daemon peak RSS $(rss)"
+if [ "${BENCH_LS_L:-1}" != 0 ]; then
+  t=$(secs ls -l "$MNT/many"); row "ls -l of the same namespace" "$t" "daemon peak RSS $(rss)"
+fi
+stop

@@ -1,0 +1,27 @@
+// Package fs serves any repo.Source as a read-only FUSE file system
+// (github.com/hanwen/go-fuse/v2):
+//
+//	/<namespace>/<alias>.fa       FASTA, header ">alias", fixed line width (default 60)
+//	/<namespace>/<alias>.fa.fai   the faidx index of exactly that file
+//	/<namespace>/<alias>.dict     its sequence dictionary (SN, LN, M5, UR); also <alias>.fa.dict
+//	/<namespace>/<alias>.seq      the raw sequence: no header, no newlines, size = length
+//	/digest/SQ.<id>.fa            the same four files by GA4GH identifier
+//
+// Every namespace of the source is a directory of the root; lookups also
+// accept SeqRepo's API names (refseq, ensembl, lrg, ga4gh, sha512t24u),
+// which are not listed. /MD5/<md5>.seq is what htslib wants for
+// REF_PATH=MOUNT/MD5/%s.seq.
+//
+// Sizes are exact without reading any sequence; a read of bytes [o, o+n)
+// of a .fa is one subsequence fetch plus inserted newlines. Content is
+// immutable, so files are opened with FOPEN_KEEP_CACHE and the kernel keeps
+// entries, attributes and negative lookups for a long time (Options.Timeout).
+// Directory listings stream from the source (Source.NamespaceAliases) and
+// never hold a namespace in memory.
+//
+// Aliases that cannot be file names are escaped by EscapeStem: '%', '/' and
+// NUL become "%25", "%2F" and "%00"; over-long names are cut and end in
+// "%~" plus a hash of the alias. The FASTA header carries the real alias
+// (with CR/LF replaced by spaces); the .fai and .dict name the record by the
+// first word of the header, as samtools does.
+package fs

@@ -1,0 +1,248 @@
+package fs
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/seqfs/seqfs/repo"
+)
+
+// Errors about the mount point; the messages say how to fix them.
+var (
+	// ErrMountPointMissing means the mount point does not exist or is not
+	// a directory.
+	ErrMountPointMissing = errors.New("mount point missing")
+	// ErrMountPointBusy means something is already mounted there.
+	ErrMountPointBusy = errors.New("mount point busy")
+	// ErrStaleMount means the mount point is a FUSE mount whose daemon is
+	// gone ("transport endpoint is not connected").
+	ErrStaleMount = errors.New("stale FUSE mount")
+)
+
+// MountOptions configure Mount.
+type MountOptions struct {
+	Options
+	// AllowOther lets users other than the mounting one read the mount
+	// (for a normal user this needs user_allow_other in /etc/fuse.conf).
+	AllowOther bool
+	// Debug logs every FUSE request.
+	Debug bool
+	// FsName is the source shown in /proc/mounts (default "seqfs").
+	FsName string
+}
+
+// Server is a mounted file system.
+type Server struct {
+	srv *fuse.Server
+	dir string
+	log *slog.Logger
+}
+
+// Dir returns the mount point.
+func (s *Server) Dir() string { return s.dir }
+
+// Wait blocks until the file system is unmounted (by Unmount or from
+// outside with fusermount3 -u / umount).
+func (s *Server) Wait() { s.srv.Wait() }
+
+// stillMounted reports whether dir is a mount point in this namespace.
+func stillMounted(dir string) bool {
+	ok, err := isMountPoint(dir)
+	return err == nil && ok
+}
+
+// Unmount unmounts the file system, retrying while it is busy (a process
+// has a file open or its working directory inside) until ctx ends; then it
+// detaches the mount lazily so that none is left behind.
+func (s *Server) Unmount(ctx context.Context) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		if err = s.srv.Unmount(); err == nil || !stillMounted(s.dir) {
+			return nil
+		}
+		s.log.Warn("unmount failed, retrying", "mountpoint", s.dir, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+			if attempt < 10 {
+				continue
+			}
+		}
+		break
+	}
+	if lerr := syscall.Unmount(s.dir, syscall.MNT_DETACH); lerr != nil {
+		return fmt.Errorf("unmount %s: %w (lazy unmount also failed: %v; run fusermount3 -u %s)", s.dir, err, lerr, s.dir)
+	}
+	s.log.Warn("mount was busy; detached it lazily", "mountpoint", s.dir)
+	return nil
+}
+
+// CheckMountPoint verifies that dir can be mounted on: it exists, is a
+// directory, is not already a mount point and is not a stale FUSE mount.
+// The errors match ErrMountPointMissing, ErrMountPointBusy or
+// ErrStaleMount and say how to fix the problem.
+func CheckMountPoint(dir string) error {
+	stale := func() error {
+		return fmt.Errorf("%w: %s is left over from a seqfs (or other FUSE) daemon that was killed "+
+			"(transport endpoint is not connected); clear it with `fusermount3 -u %s` (or as root `umount -l %s`) and mount again",
+			ErrStaleMount, dir, dir, dir)
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, syscall.ENOTCONN):
+		return stale()
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: %s does not exist; create it with `mkdir -p %s`", ErrMountPointMissing, dir, dir)
+	case err != nil:
+		return fmt.Errorf("mount point %s: %w", dir, err)
+	case !st.IsDir():
+		return fmt.Errorf("%w: %s is not a directory", ErrMountPointMissing, dir)
+	}
+	mounted, err := isMountPoint(dir)
+	if err != nil {
+		return err
+	}
+	if mounted {
+		// The kernel may answer stat from its attribute cache even when
+		// the daemon is gone; reading the directory needs the daemon.
+		if f, err := os.Open(dir); errors.Is(err, syscall.ENOTCONN) {
+			return stale()
+		} else if err == nil {
+			_, err = f.Readdirnames(1)
+			f.Close()
+			if errors.Is(err, syscall.ENOTCONN) {
+				return stale()
+			}
+		}
+		return fmt.Errorf("%w: %s is already a mount point; unmount it first (`fusermount3 -u %s` or `umount %s`) or choose another directory",
+			ErrMountPointBusy, dir, dir, dir)
+	}
+	return nil
+}
+
+// isMountPoint reports whether dir is listed as a mount point in
+// /proc/self/mountinfo.
+func isMountPoint(dir string) (bool, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false, fmt.Errorf("mount point %s: %w", dir, err)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return false, fmt.Errorf("read mount table: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 && unescapeMountinfo(fields[4]) == abs {
+			return true, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return false, fmt.Errorf("read /proc/self/mountinfo: %w", err)
+	}
+	return false, nil
+}
+
+// unescapeMountinfo decodes the \ooo octal escapes of /proc mount tables.
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// Mount mounts a read-only file system over src at dir and starts serving
+// it. As root it mounts directly (mount(2), no fusermount); otherwise it
+// goes through fusermount3. The caller unmounts with Server.Unmount.
+func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) (*Server, error) {
+	if err := CheckMountPoint(dir); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mount point %s: %w", dir, err)
+	}
+	if opts.MountPoint == "" {
+		opts.MountPoint = abs
+	}
+	fsys, err := New(src, opts.Options)
+	if err != nil {
+		return nil, err
+	}
+	timeout := fsys.timeout
+	name := opts.FsName
+	if name == "" {
+		name = "seqfs"
+	}
+	mo := fuse.MountOptions{
+		FsName:               name,
+		Name:                 "seqfs",
+		AllowOther:           opts.AllowOther,
+		Debug:                opts.Debug,
+		MaxWrite:             1 << 20,
+		MaxReadAhead:         1 << 20,
+		MaxBackground:        64,
+		DisableReadDirPlus:   true, // a listing must not look up millions of entries
+		DisableXAttrs:        true,
+		IgnoreSecurityLabels: true,
+	}
+	if os.Geteuid() == 0 {
+		mo.DirectMount = true
+		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_RDONLY
+	} else {
+		mo.Options = []string{"ro", "nosuid", "nodev"}
+	}
+	if opts.Debug {
+		mo.Logger = log.New(os.Stderr, "fuse: ", log.LstdFlags)
+	}
+	fopts := &gofs.Options{
+		MountOptions:    mo,
+		EntryTimeout:    &timeout,
+		AttrTimeout:     &timeout,
+		NegativeTimeout: &timeout,
+	}
+	srv, err := gofs.Mount(abs, fsys.Root(), fopts)
+	if err != nil {
+		switch {
+		case errors.Is(err, syscall.EBUSY):
+			return nil, fmt.Errorf("%w: mount %s: %v", ErrMountPointBusy, abs, err)
+		case errors.Is(err, syscall.ENOENT) && strings.Contains(err.Error(), "fusermount"):
+			return nil, fmt.Errorf("mount %s: %w (install fuse3 for fusermount3, or run as root)", abs, err)
+		case strings.Contains(err.Error(), "fusermount"):
+			return nil, fmt.Errorf("mount %s: %w (see fusermount3's message above: the mount point must be yours, "+
+				"/dev/fuse readable and writable by you, and --allow-other needs user_allow_other in /etc/fuse.conf)", abs, err)
+		}
+		return nil, fmt.Errorf("mount %s: %w", abs, err)
+	}
+	return &Server{srv: srv, dir: abs, log: fsys.log}, nil
+}
