@@ -12,9 +12,13 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 status=0
 for n in "${names[@]}"; do
-  script="bench/$n/run.sh"
-  if [ ! -f "$script" ]; then echo "bench: no $script" >&2; status=1; continue; fi
   echo "=================== bench: $n ==================="
-  bash "$script" || { echo "bench $n failed" >&2; status=1; }
+  if [ -f "bench/$n/run.sh" ]; then
+    bash "bench/$n/run.sh" || { echo "bench $n failed" >&2; status=1; }
+  elif [ -f "bench/$n/main.go" ]; then
+    go run "./bench/$n" || { echo "bench $n failed" >&2; status=1; }
+  else
+    echo "bench: no bench/$n" >&2; status=1
+  fi
 done
 exit $status
