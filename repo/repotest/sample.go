@@ -8,6 +8,11 @@
 //	func TestConformance(t *testing.T) {
 //		repotest.Run(t, func(t *testing.T) repo.Source { return openSample(t) })
 //	}
+//
+// A source that legitimately cannot answer some questions (a network
+// façade that only resolves exact identifiers, say) calls RunWith and
+// declares its limits in Caps; every check the Caps do not relax stays
+// strict, and relaxed questions must still never get a wrong answer.
 package repotest
 
 import "time"
