@@ -115,8 +115,8 @@ func SharedBlockCache() *bgzf.BlockCache {
 // safe for concurrent use.
 type Instance struct {
 	dir       string
-	aliasPath string // the alias database, for messages
-	seqDBPath string // the sequence index database, for messages
+	aliasPath string  // the alias database, for messages
+	seqDBPath string  // the sequence index database, for messages
 	remote    Storage // the instance's storage when opened by OpenStorage
 	vfsRegs   []*sqlitevfs.Registration
 	vfsFiles  []StorageFile
