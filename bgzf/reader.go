@@ -37,7 +37,20 @@ type Reader struct {
 	id    uint64
 	err   error        // invalid arguments to NewReader, reported by every call
 	usize atomic.Int64 // uncompressed size, or -1 until the last block is read
+
+	// Sequential read-ahead state.
+	lastEnd atomic.Int64 // where the previous ReadAt ended
+	aheadTo atomic.Int64 // uncompressed offset read-ahead has been started up to
+	ahead   atomic.Bool  // a read-ahead of this Reader is running
 }
+
+// aheadSlots bounds the read-aheads running in the whole process, so many
+// sequential readers share the cores instead of each taking them all.
+var aheadSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+
+// aheadGap is how far past the previous read's end a read may start and
+// still count as sequential (FASTA readers skip line terminators).
+const aheadGap = 16
 
 // NewReader returns a Reader of the BGZF data in ra, which is
 // compressedSize bytes long and indexed by gzi (as returned by ParseGZI or
@@ -90,6 +103,9 @@ func (r *Reader) ReadAt(p []byte, off int64) (n int, err error) {
 	if size := r.usize.Load(); size >= 0 && off >= size {
 		return 0, io.EOF
 	}
+	if r.cache != nil {
+		r.noteRead(off, off+int64(len(p)))
+	}
 	uoff := uint64(off)
 	for i := r.gzi.Locate(uoff); n < len(p); i++ {
 		if i >= len(r.gzi) {
@@ -122,6 +138,37 @@ func (r *Reader) Prefetch(off, n int64) error {
 	from := r.gzi.Locate(uint64(off))
 	to := r.gzi.Locate(uint64(off+n-1)) + 1
 	return r.warm(from, to)
+}
+
+// noteRead starts a read-ahead of the next window in the background when
+// reads are sequential and have come within half a window of what earlier
+// read-aheads covered. At most one read-ahead per Reader runs at a time,
+// and at most len(aheadSlots) in the process; when none is free the read
+// just goes on without one.
+func (r *Reader) noteRead(off, end int64) {
+	prev := r.lastEnd.Swap(end)
+	if off < prev || off > prev+aheadGap || prev == 0 {
+		return
+	}
+	from := max(end, r.aheadTo.Load())
+	if from > end+PrefetchWindow/2 || !r.ahead.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case aheadSlots <- struct{}{}:
+	default:
+		r.ahead.Store(false)
+		return
+	}
+	r.aheadTo.Store(from + PrefetchWindow)
+	go func() {
+		defer func() {
+			<-aheadSlots
+			r.ahead.Store(false)
+		}()
+		// An error here is reported by the read that needs the block.
+		_ = r.Prefetch(from, PrefetchWindow)
+	}()
 }
 
 // warm loads blocks [from, to) into the cache using up to GOMAXPROCS

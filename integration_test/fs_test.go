@@ -71,7 +71,7 @@ func readSampleRef(inst string) (sampleRef, error) {
 		}
 		for _, line := range strings.Split(strings.TrimSpace(string(fai)), "\n") {
 			id := strings.Split(line, "\t")[0]
-			out, err := exec.Command("samtools", "faidx", bgz, id).Output()
+			out, err := exec.Command("samtools", "faidx", bgz, "--", id).Output()
 			if err != nil {
 				return ref, fmt.Errorf("samtools faidx %s %s: %w", bgz, id, err)
 			}
@@ -265,8 +265,8 @@ func TestFSFaidxRegions(t *testing.T) {
 			e := min(s+r.IntN(5000), len(seq))
 			regions = append(regions, fmt.Sprintf("%s:%d-%d", name, s, e))
 		}
-		got := runTool(t, nil, "samtools", append([]string{"faidx", mounted}, regions...)...)
-		want := runTool(t, nil, "samtools", append([]string{"faidx", copyPath}, regions...)...)
+		got := runTool(t, nil, "samtools", append([]string{"faidx", mounted, "--"}, regions...)...)
+		want := runTool(t, nil, "samtools", append([]string{"faidx", copyPath, "--"}, regions...)...)
 		if !bytes.Equal(got, want) {
 			t.Errorf("samtools faidx %s: %d regions: outputs differ at byte %d", mounted, len(regions), firstDiff(got, want))
 		}

@@ -115,7 +115,7 @@ func TestWriteCLI(t *testing.T) {
 		if strings.HasSuffix(p, ".fa.bgz") {
 			fai, _ := os.ReadFile(p + ".fai")
 			name := strings.SplitN(string(fai), "\t", 2)[0]
-			if out, err := exec.Command(samtools, "faidx", p, name).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), ">"+name+"\n") {
+			if out, err := exec.Command(samtools, "faidx", p, "--", name).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), ">"+name+"\n") {
 				t.Errorf("samtools faidx %s: %v %s", p, err, out)
 			}
 			if out, err := exec.Command(bgzip, "-t", p).CombinedOutput(); err != nil {
