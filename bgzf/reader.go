@@ -48,9 +48,10 @@ type Reader struct {
 // sequential readers share the cores instead of each taking them all.
 var aheadSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
-// aheadGap is how far past the previous read's end a read may start and
-// still count as sequential (FASTA readers skip line terminators).
-const aheadGap = 16
+// aheadGap is how far from the previous read's end a read may start and
+// still count as sequential: FASTA readers skip line terminators, and the
+// kernel's read-ahead issues several reads at once that arrive out of order.
+const aheadGap = 256 << 10
 
 // NewReader returns a Reader of the BGZF data in ra, which is
 // compressedSize bytes long and indexed by gzi (as returned by ParseGZI or
@@ -147,7 +148,7 @@ func (r *Reader) Prefetch(off, n int64) error {
 // just goes on without one.
 func (r *Reader) noteRead(off, end int64) {
 	prev := r.lastEnd.Swap(end)
-	if off < prev || off > prev+aheadGap || prev == 0 {
+	if off < prev-aheadGap || off > prev+aheadGap || prev == 0 {
 		return
 	}
 	from := max(end, r.aheadTo.Load())
