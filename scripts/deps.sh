@@ -32,7 +32,7 @@ fi
 GOBIN="$(go env GOPATH)/bin"
 if [ ! -x "$GOBIN/staticcheck" ]; then
   echo "deps: installing staticcheck" >&2
-  go install honnef.co/go/tools/cmd/staticcheck@latest
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 
 # S3 server for the s3:// backend's tests (internal/s3test starts it).
