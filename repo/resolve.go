@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Resolve returns the unique seq_id an identifier names, trying the
@@ -20,6 +21,9 @@ func Resolve(ctx context.Context, src Source, id, namespace string, style Style)
 	}
 	switch len(ids) {
 	case 0:
+		if ns, al, ok := strings.Cut(id, ":"); ok && namespace == "" && !strings.Contains(al, ":") {
+			return "", &NotFoundError{Alias: al, Namespace: ns} // SeqRepo's "Alias x (namespace: ns)"
+		}
 		return "", &NotFoundError{Alias: id, Namespace: namespace}
 	case 1:
 		return ids[0], nil

@@ -185,19 +185,21 @@ func TestResolve(t *testing.T) {
 func TestResolveErrors(t *testing.T) {
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
-	notFound := []struct{ id, ns string }{
-		{"tulip", ""},
-		{"ncbi:refseqac", ""}, // only refseq (any case) and NCBI are translated
-		{"coin", "de"},
-		{"rose", "it"},
-		{"MD5:EA81B52627E387FC6EDD8B9412CD3A99X", ""},
-		{"SQ.LDz34B6fA_fLxFoc2agLrXQRYuupOGG", ""},
+	// The error names the alias and namespace as SeqRepo's KeyError does:
+	// "ns:alias" is reported as alias in namespace ns.
+	notFound := []struct{ id, ns, wantAlias, wantNS string }{
+		{"tulip", "", "tulip", ""},
+		{"ncbi:refseqac", "", "refseqac", "ncbi"}, // only refseq (any case) and NCBI are translated
+		{"coin", "de", "coin", "de"},
+		{"rose", "it", "rose", "it"},
+		{"MD5:EA81B52627E387FC6EDD8B9412CD3A99X", "", "EA81B52627E387FC6EDD8B9412CD3A99X", "MD5"},
+		{"SQ.LDz34B6fA_fLxFoc2agLrXQRYuupOGG", "", "SQ.LDz34B6fA_fLxFoc2agLrXQRYuupOGG", ""},
 	}
 	for _, tt := range notFound {
 		_, err := repo.Resolve(ctx, src, tt.id, tt.ns, repo.StyleSeqRepo)
 		var nf *repo.NotFoundError
-		if !errors.As(err, &nf) || nf.Alias != tt.id || nf.Namespace != tt.ns || !errors.Is(err, repo.ErrNotFound) {
-			t.Errorf("Resolve(%q, %q) error = %v, want *NotFoundError", tt.id, tt.ns, err)
+		if !errors.As(err, &nf) || nf.Alias != tt.wantAlias || nf.Namespace != tt.wantNS || !errors.Is(err, repo.ErrNotFound) {
+			t.Errorf("Resolve(%q, %q) error = %v, want *NotFoundError for %q in %q", tt.id, tt.ns, err, tt.wantAlias, tt.wantNS)
 		}
 	}
 	_, err := repo.Resolve(ctx, src, "coin", "", repo.StyleSeqRepo)

@@ -12,9 +12,12 @@ import (
 // moves to the global position. The command path (commands and
 // subcommands) and a "--" terminator are respected; "-" alone (stdin) is an
 // argument.
-func permuteArgs(app *cli.App, args []string) []string {
+//
+// A flag that takes a value but ends the command line is a usage error here:
+// moved in front of the arguments it would take one of them as its value.
+func permuteArgs(app *cli.App, args []string) ([]string, error) {
 	if len(args) < 2 {
-		return args
+		return args, nil
 	}
 	var globals, path, cmdFlags, pos []string
 	rest := args[1:]
@@ -52,6 +55,9 @@ func permuteArgs(app *cli.App, args []string) []string {
 			n := flagTokens(app.Flags, rest)
 			globals, rest = append(globals, rest[:n]...), rest[n:]
 		case isFlag(a):
+			if f := findFlag(flags, a); len(rest) == 1 && !strings.Contains(a, "=") && f != nil && !isBoolFlag(f) {
+				return nil, usagef("flag %s needs a value", a)
+			}
 			n := flagTokens(flags, rest)
 			cmdFlags, rest = append(cmdFlags, rest[:n]...), rest[n:]
 		default:
@@ -61,7 +67,12 @@ func permuteArgs(app *cli.App, args []string) []string {
 	out := append([]string{args[0]}, globals...)
 	out = append(out, path...)
 	out = append(out, cmdFlags...)
-	return append(out, pos...)
+	return append(out, pos...), nil
+}
+
+func isBoolFlag(f cli.Flag) bool {
+	_, ok := f.(*cli.BoolFlag)
+	return ok
 }
 
 func isFlag(a string) bool { return len(a) > 1 && a[0] == '-' }
@@ -92,8 +103,7 @@ func flagTokens(flags []cli.Flag, rest []string) int {
 	if hasValue || len(rest) < 2 {
 		return 1
 	}
-	f := findFlag(flags, rest[0])
-	if _, isBool := f.(*cli.BoolFlag); f == nil || isBool {
+	if f := findFlag(flags, rest[0]); f == nil || isBoolFlag(f) {
 		return 1
 	}
 	return 2
@@ -109,12 +119,30 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 }
 
 // setUsageErrors makes flag-parsing errors of every command usage errors
-// (exit 2); urfave/cli consults only a command's own handler.
+// (exit 2), since urfave/cli consults only a command's own handler, and an
+// unknown subcommand a usage error too.
 func setUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
 		if c.OnUsageError == nil {
 			c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 		}
+		if len(c.Subcommands) > 0 && c.Action == nil {
+			c.Action = unknownCommand
+		}
 		setUsageErrors(c.Subcommands)
 	}
+}
+
+// unknownCommand is the action of the app and of commands with
+// subcommands: with arguments, none of which named a command, it is a
+// usage error; without, it shows help.
+func unknownCommand(c *cli.Context) error {
+	if c.NArg() > 0 {
+		name := c.App.Name
+		if full := c.Command.FullName(); full != name {
+			name += " " + full
+		}
+		return usagef("unknown command %q (see %s --help)", c.Args().First(), name)
+	}
+	return cli.ShowSubcommandHelp(c)
 }

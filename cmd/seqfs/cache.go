@@ -43,20 +43,17 @@ func init() {
 	commands = append(commands, &cli.Command{
 		Name:  "cache",
 		Usage: "inspect or empty the local cache directory",
-		Flags: []cli.Flag{cacheFlags[0]},
 		Subcommands: []*cli.Command{
 			{
 				Name:      "stats",
 				Usage:     "print entries, bytes, hit ratio and evictions of the cache directory",
 				ArgsUsage: " ",
-				Flags:     []cli.Flag{cacheFlags[0]},
 				Action:    cacheStats,
 			},
 			{
 				Name:      "clear",
 				Usage:     "delete every cached entry (safe while other seqfs processes use the cache)",
 				ArgsUsage: " ",
-				Flags:     []cli.Flag{cacheFlags[0]},
 				Action:    cacheClear,
 			},
 		},

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -39,7 +40,11 @@ func run(args []string) int {
 	app := newApp()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.RunContext(ctx, permuteArgs(app, args)); err != nil {
+	args, err := permuteArgs(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "seqfs: %v\n", err)
 		return exitCode(err)
 	}
@@ -56,8 +61,8 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 func exitCode(err error) int {
 	var ue usageError
 	switch {
-	case errors.As(err, &ue):
-		return exitUsage
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "Required flag"):
+		return exitUsage // urfave/cli's missing required flags error is unexported
 	case errors.Is(err, repo.ErrNotFound), errors.Is(err, repo.ErrAmbiguous):
 		return exitNotFound
 	}
@@ -95,6 +100,7 @@ func newApp() *cli.App {
 			return nil
 		},
 		Commands: commands,
+		Action:   unknownCommand,
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return usageError{err}
 		},

@@ -24,7 +24,10 @@ func runRead(t *testing.T, args ...string) (string, string, int) {
 	app := newApp()
 	var out, errb bytes.Buffer
 	app.Writer, app.ErrWriter = &out, &errb
-	err := app.RunContext(context.Background(), permuteArgs(app, append([]string{"seqfs"}, args...)))
+	full, err := permuteArgs(app, append([]string{"seqfs"}, args...))
+	if err == nil {
+		err = app.RunContext(context.Background(), full)
+	}
 	if err != nil {
 		errb.WriteString("seqfs: " + err.Error() + "\n")
 		return out.String(), errb.String(), exitCode(err)
@@ -549,5 +552,24 @@ func TestFlagsAfterArguments(t *testing.T) {
 	}
 	if _, errb, code := runRead(t, "-s", src, "fetch", "--", "--start"); code != 1 || !strings.Contains(errb, "--start") {
 		t.Errorf("after --, --start is an identifier: exit %d, stderr %q", code, errb)
+	}
+}
+
+// Usage mistakes exit 2 with a message saying what is wrong.
+func TestUsageErrors(t *testing.T) {
+	src := sample(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bogus-cmd"}, `unknown command "bogus-cmd"`},
+		{[]string{"cache", "bogus"}, `unknown command "bogus" (see seqfs cache --help)`},
+		{[]string{"-r", t.TempDir(), "load", "x.fa"}, `Required flag "namespace"`},
+		{[]string{"-s", src, "fetch", "SQ." + phixID, "--start"}, "flag --start needs a value"},
+	} {
+		_, errb, code := runRead(t, tc.args...)
+		if code != 2 || !strings.Contains(errb, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errb, tc.want)
+		}
 	}
 }

@@ -59,6 +59,7 @@ func statusAction(c *cli.Context) error {
 	fmt.Fprintf(w, "seqfs %s\n", version)
 	for _, loc := range locs {
 		if err := statusOne(c.Context, w, loc); err != nil {
+			w.Reset(io.Discard) // print nothing on stdout when a source fails
 			return err
 		}
 	}
