@@ -3,6 +3,8 @@ package bgzf
 import (
 	"math/bits"
 	"sync"
+
+	"github.com/seqfs/seqfs/internal/lru"
 )
 
 const (
@@ -35,18 +37,18 @@ type cacheKey struct {
 // open and the entry is not on the LRU list; data and err are written before
 // done is closed and are immutable afterwards.
 type cacheEntry struct {
-	key        cacheKey
-	data       []byte
-	err        error
-	done       chan struct{}
-	loading    bool
-	prev, next *cacheEntry
+	lru.Links[*cacheEntry]
+	key     cacheKey
+	data    []byte
+	err     error
+	done    chan struct{}
+	loading bool
 }
 
 type cacheShard struct {
 	mu      sync.Mutex
 	entries map[cacheKey]*cacheEntry
-	lru     cacheEntry // sentinel: lru.next is most recently used
+	lru     lru.List[*cacheEntry] // front is most recently used
 	bytes   int64
 	max     int64
 	stats   CacheStats
@@ -88,7 +90,6 @@ func NewBlockCache(maxBytes int64) *BlockCache {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.entries = make(map[cacheKey]*cacheEntry)
-		s.lru.next, s.lru.prev = &s.lru, &s.lru
 		s.max = maxBytes / int64(n)
 	}
 	return c
@@ -112,7 +113,7 @@ func (c *BlockCache) get(k cacheKey) ([]byte, bool) {
 		s.mu.Unlock()
 		return nil, false
 	}
-	s.moveToFront(e)
+	s.lru.MoveToFront(e)
 	s.stats.Hits++
 	s.mu.Unlock()
 	return e.data, true
@@ -127,7 +128,7 @@ func (c *BlockCache) getOrLoad(k cacheKey, load func() ([]byte, error)) ([]byte,
 	s.mu.Lock()
 	if e, ok := s.entries[k]; ok {
 		if !e.loading {
-			s.moveToFront(e)
+			s.lru.MoveToFront(e)
 			s.stats.Hits++
 			s.mu.Unlock()
 			return e.data, nil
@@ -160,12 +161,12 @@ func (c *BlockCache) getOrLoad(k cacheKey, load func() ([]byte, error)) ([]byte,
 	if err != nil || int64(len(data)) > s.max {
 		delete(s.entries, k)
 	} else {
-		s.pushFront(e)
+		s.lru.PushFront(e)
 		s.bytes += int64(len(data))
 		s.stats.Entries++
-		for s.bytes > s.max && s.lru.prev != e {
-			victim := s.lru.prev
-			s.unlink(victim)
+		for s.bytes > s.max && s.lru.Back() != e {
+			victim := s.lru.Back()
+			s.lru.Remove(victim)
 			delete(s.entries, victim.key)
 			s.bytes -= int64(len(victim.data))
 			s.stats.Entries--
@@ -179,27 +180,6 @@ func (c *BlockCache) getOrLoad(k cacheKey, load func() ([]byte, error)) ([]byte,
 }
 
 var errLoadPanicked = corruptf("block load panicked in another goroutine")
-
-func (s *cacheShard) unlink(e *cacheEntry) {
-	e.prev.next = e.next
-	e.next.prev = e.prev
-	e.prev, e.next = nil, nil
-}
-
-func (s *cacheShard) pushFront(e *cacheEntry) {
-	e.prev = &s.lru
-	e.next = s.lru.next
-	s.lru.next.prev = e
-	s.lru.next = e
-}
-
-func (s *cacheShard) moveToFront(e *cacheEntry) {
-	if s.lru.next == e {
-		return
-	}
-	s.unlink(e)
-	s.pushFront(e)
-}
 
 // Stats returns a snapshot of the cache's counters. It is zero for a nil
 // cache.
@@ -230,13 +210,10 @@ func (c *BlockCache) Purge() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		for e := s.lru.next; e != &s.lru; {
-			next := e.next
+		for e := s.lru.Front(); e != nil; e = s.lru.Next(e) {
 			delete(s.entries, e.key)
-			e.prev, e.next = nil, nil
-			e = next
 		}
-		s.lru.next, s.lru.prev = &s.lru, &s.lru
+		s.lru.Clear()
 		s.bytes = 0
 		s.stats.Entries = 0
 		s.mu.Unlock()

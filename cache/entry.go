@@ -148,24 +148,17 @@ func (d *decoder) fail(what string) {
 	}
 }
 
-func (d *decoder) uvarint(what string) uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail(what)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *decoder) uvarint(what string) uint64 { return decodeVarint(d, what, binary.Uvarint) }
 
-func (d *decoder) int(what string) int64 {
+func (d *decoder) int(what string) int64 { return decodeVarint(d, what, binary.Varint) }
+
+// decodeVarint consumes one varint read by read (binary.Uvarint or
+// binary.Varint).
+func decodeVarint[T int64 | uint64](d *decoder, what string, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b)
+	v, n := read(d.b)
 	if n <= 0 {
 		d.fail(what)
 		return 0

@@ -430,21 +430,27 @@ func (s *store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 func (s *store) readTotals(tx *sql.Tx) error {
-	c, err := readCounters(tx)
+	_, err := s.loadTotals(context.Background(), tx)
+	return err
+}
+
+// loadTotals reads the persistent counters and refreshes the cached totals.
+func (s *store) loadTotals(ctx context.Context, q querier) (map[string]int64, error) {
+	c, err := readCounters(ctx, q)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.bytes.Store(c["bytes"])
 	s.entries.Store(c["entries"])
-	return nil
+	return c, nil
 }
 
 type querier interface {
-	Query(query string, args ...any) (*sql.Rows, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func readCounters(q querier) (map[string]int64, error) {
-	rows, err := q.Query(`SELECT name, value FROM counters`)
+func readCounters(ctx context.Context, q querier) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, value FROM counters`)
 	if err != nil {
 		return nil, err
 	}
@@ -463,25 +469,10 @@ func readCounters(q querier) (map[string]int64, error) {
 
 // totals returns the persistent counters of the directory.
 func (s *store) totals(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM counters`)
+	out, err := s.loadTotals(ctx, s.db)
 	if err != nil {
 		return nil, fmt.Errorf("read cache index in %s: %w", s.dir, err)
 	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var v int64
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, fmt.Errorf("read cache index in %s: %w", s.dir, err)
-		}
-		out[k] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read cache index in %s: %w", s.dir, err)
-	}
-	s.bytes.Store(out["bytes"])
-	s.entries.Store(out["entries"])
 	return out, nil
 }
 

@@ -24,12 +24,7 @@ var (
 // RegisterWriter makes a writable backend available under a URL scheme for
 // OpenWriter (seqfs copy's destination). It panics on a duplicate scheme.
 func RegisterWriter(scheme string, open WriterOpener) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	if _, dup := writerOpeners[scheme]; dup {
-		panic("repo: writer scheme registered twice: " + scheme)
-	}
-	writerOpeners[scheme] = open
+	register(writerOpeners, scheme, open, "writer scheme")
 }
 
 // OpenWriter opens the writable store named by location (a URL or a local
@@ -62,12 +57,18 @@ func OpenWriter(ctx context.Context, location string) (Writer, error) {
 // "file", "s3", "redis", "refget+https"). It panics on a duplicate scheme,
 // which is a programming error.
 func Register(scheme string, open Opener) {
+	register(openers, scheme, open, "scheme")
+}
+
+// register adds open to the registry m under scheme, panicking with
+// "repo: <what> registered twice" on a duplicate.
+func register[T any](m map[string]T, scheme string, open T, what string) {
 	regMu.Lock()
 	defer regMu.Unlock()
-	if _, dup := openers[scheme]; dup {
-		panic("repo: scheme registered twice: " + scheme)
+	if _, dup := m[scheme]; dup {
+		panic("repo: " + what + " registered twice: " + scheme)
 	}
-	openers[scheme] = open
+	m[scheme] = open
 }
 
 // Schemes returns the registered schemes, sorted.

@@ -26,16 +26,12 @@ func (s *Server) sequenceV2(w http.ResponseWriter, r *http.Request) {
 		s.sourceError(w, r, err)
 		return
 	}
-	h := w.Header()
-	switch negotiate(r.Header.Get("Accept"), plainOffers) {
-	case -1:
-		writeProblem(w, http.StatusNotAcceptable, "Accept allows none of "+strings.Join(plainOffers, ", "))
+	ct, ok := negotiateVersion(w, r, plainOffers, hvV2Plain, hvV1Plain)
+	if !ok {
 		return
-	case 1:
-		h["Content-Type"] = hvV1Plain
-	default:
-		h["Content-Type"] = hvV2Plain
 	}
+	h := w.Header()
+	h["Content-Type"] = ct
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.badRequest(w, "malformed query string: "+err.Error())
@@ -70,20 +66,14 @@ func (s *Server) sequenceV2(w http.ResponseWriter, r *http.Request) {
 	}
 	start, end := int64(0), length
 	if q.hasStart {
-		v, ok := parseDigits(q.start)
-		if !ok {
-			s.badRequest(w, "start must be a non-negative integer, got "+quote(q.start))
+		if start, ok = s.coordinate(w, "start", q.start); !ok {
 			return
 		}
-		start = v
 	}
 	if q.hasEnd {
-		v, ok := parseDigits(q.end)
-		if !ok {
-			s.badRequest(w, "end must be a non-negative integer, got "+quote(q.end))
+		if end, ok = s.coordinate(w, "end", q.end); !ok {
 			return
 		}
-		end = v
 	}
 	h["Accept-Ranges"] = hvNone
 	switch {
@@ -95,6 +85,31 @@ func (s *Server) sequenceV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeSequence(w, r, http.StatusOK, res.seqID, start, end)
+}
+
+// coordinate parses the value v of the start or end parameter (name),
+// answering 400 when it is not a non-negative integer.
+func (s *Server) coordinate(w http.ResponseWriter, name, v string) (int64, bool) {
+	n, ok := parseDigits(v)
+	if !ok {
+		s.badRequest(w, name+" must be a non-negative integer, got "+quote(v))
+	}
+	return n, ok
+}
+
+// negotiateVersion picks the refget media type the Accept header asks for
+// among offers (v2 first, then v1, then generic): it returns v1 for the
+// v1 offer and v2 otherwise, or answers 406 and returns ok=false when
+// Accept allows none of them.
+func negotiateVersion(w http.ResponseWriter, r *http.Request, offers, v2, v1 []string) (ct []string, ok bool) {
+	switch negotiate(r.Header.Get("Accept"), offers) {
+	case -1:
+		writeProblem(w, http.StatusNotAcceptable, "Accept allows none of "+strings.Join(offers, ", "))
+		return nil, false
+	case 1:
+		return v1, true
+	}
+	return v2, true
 }
 
 func (s *Server) badRequest(w http.ResponseWriter, detail string) {
@@ -133,22 +148,12 @@ func (s *Server) metadataV2(w http.ResponseWriter, r *http.Request) {
 		s.sourceError(w, r, err)
 		return
 	}
-	ct := hvV2JSON
-	switch negotiate(r.Header.Get("Accept"), jsonOffers) {
-	case -1:
-		writeProblem(w, http.StatusNotAcceptable, "Accept allows none of "+strings.Join(jsonOffers, ", "))
-		return
-	case 1:
-		ct = hvV1JSON
-	}
-	aliases, err := repo.Aliases(r.Context(), s.src, res.seqID)
-	if err != nil {
-		s.sourceError(w, r, err)
+	ct, ok := negotiateVersion(w, r, jsonOffers, hvV2JSON, hvV1JSON)
+	if !ok {
 		return
 	}
-	md5, err := s.md5Of(r.Context(), res.seqID, aliases)
-	if err != nil {
-		s.sourceError(w, r, err)
+	aliases, md5, ok := s.aliasesAndMD5(w, r, res.seqID)
+	if !ok {
 		return
 	}
 	list := []refgetAlias{}
@@ -165,6 +170,20 @@ func (s *Server) metadataV2(w http.ResponseWriter, r *http.Request) {
 		"length":   res.info.Length,
 		"aliases":  list,
 	}})
+}
+
+// aliasesAndMD5 returns the aliases and the MD5 digest of a sequence, or
+// answers the source's error and returns ok=false.
+func (s *Server) aliasesAndMD5(w http.ResponseWriter, r *http.Request, seqID string) (aliases []repo.Alias, md5 string, ok bool) {
+	aliases, err := repo.Aliases(r.Context(), s.src, seqID)
+	if err == nil {
+		md5, err = s.md5Of(r.Context(), seqID, aliases)
+	}
+	if err != nil {
+		s.sourceError(w, r, err)
+		return nil, "", false
+	}
+	return aliases, md5, true
 }
 
 // md5Of returns the MD5 alias of a sequence, or computes the digest from
@@ -199,13 +218,9 @@ func (s *Server) md5Of(ctx context.Context, seqID string, aliases []repo.Alias) 
 // GA4GH service-info document with the refget object, plus the v1
 // "service" object so that v1 clients understand it too.
 func (s *Server) serviceInfoV2(w http.ResponseWriter, r *http.Request) {
-	ct := hvV2JSON
-	switch negotiate(r.Header.Get("Accept"), jsonOffers) {
-	case -1:
-		writeProblem(w, http.StatusNotAcceptable, "Accept allows none of "+strings.Join(jsonOffers, ", "))
+	ct, ok := negotiateVersion(w, r, jsonOffers, hvV2JSON, hvV1JSON)
+	if !ok {
 		return
-	case 1:
-		ct = hvV1JSON
 	}
 	idTypes := []string{}
 	if nss, err := s.src.Namespaces(r.Context()); err == nil {

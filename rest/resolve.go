@@ -1,14 +1,13 @@
 package rest
 
 import (
-	"container/list"
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/seqfs/seqfs/internal/lru"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -18,62 +17,23 @@ type resolved struct {
 	info  repo.Info
 }
 
-// lruCache is a bounded, mutex-protected LRU of identifier resolutions.
-// Sequence content is immutable, so entries never go stale; only
-// successful resolutions are stored.
+// lruCache is a bounded LRU of identifier resolutions. Sequence content is
+// immutable, so entries never go stale; only successful resolutions are
+// stored. It is safe for concurrent use.
 type lruCache struct {
-	mu    sync.Mutex
-	max   int
-	items map[string]*list.Element
-	order list.List // front = most recently used
+	m *lru.Map[string, resolved]
 }
 
-type lruEntry struct {
-	key string
-	val resolved
-}
-
+// newLRU returns a cache of at most max entries; max <= 0 disables it.
 func newLRU(max int) *lruCache {
-	return &lruCache{max: max, items: make(map[string]*list.Element)}
+	return &lruCache{m: lru.NewMap[string, resolved](int64(max), nil)}
 }
 
-func (c *lruCache) get(key string) (resolved, bool) {
-	if c.max <= 0 {
-		return resolved{}, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[key]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*lruEntry).val, true
-	}
-	return resolved{}, false
-}
+func (c *lruCache) get(key string) (resolved, bool) { return c.m.Get(key) }
 
-func (c *lruCache) add(key string, v resolved) {
-	if c.max <= 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[key]; ok {
-		e.Value.(*lruEntry).val = v
-		c.order.MoveToFront(e)
-		return
-	}
-	c.items[key] = c.order.PushFront(&lruEntry{key: key, val: v})
-	for c.order.Len() > c.max {
-		old := c.order.Back()
-		c.order.Remove(old)
-		delete(c.items, old.Value.(*lruEntry).key)
-	}
-}
+func (c *lruCache) add(key string, v resolved) { c.m.Add(key, v) }
 
-func (c *lruCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}
+func (c *lruCache) len() int { return c.m.Len() }
 
 // resolver resolves identifiers with one identifier style, caching
 // results and coalescing concurrent misses for the same identifier.

@@ -136,10 +136,20 @@ func (s *Server) serviceInfoRefget1(w http.ResponseWriter, r *http.Request) {
 // refget1Resolve resolves with the REST heuristics; it answers 404 (empty)
 // for unknown or malformed identifiers and 409 for ambiguous ones.
 func (s *Server) refget1Resolve(w http.ResponseWriter, r *http.Request, ct []string) (resolved, bool) {
-	res, err := s.rest.resolve(r.Context(), r.PathValue("id"))
+	return s.pyResolve(w, r, r.PathValue("id"), ct, false)
+}
+
+// pyResolve resolves id with the REST heuristics. On failure it answers 404
+// (empty, with content type ct) for unknown or malformed identifiers, 422
+// for ambiguous ones when ambiguous422 is set, and otherwise the status of
+// the error, and returns ok=false.
+func (s *Server) pyResolve(w http.ResponseWriter, r *http.Request, id string, ct []string, ambiguous422 bool) (resolved, bool) {
+	res, err := s.rest.resolve(r.Context(), id)
 	switch {
 	case err == nil:
 		return res, true
+	case ambiguous422 && errors.Is(err, repo.ErrAmbiguous):
+		writeProblem(w, http.StatusUnprocessableEntity, fmt.Sprintf("Multiple sequences exist for alias '%s'", id))
 	case errors.Is(err, repo.ErrNotFound):
 		writeEmpty(w, http.StatusNotFound, ct)
 	default:
@@ -212,14 +222,8 @@ func (s *Server) metadataRefget1(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	aliases, err := repo.Aliases(r.Context(), s.src, res.seqID)
-	if err != nil {
-		s.sourceError(w, r, err)
-		return
-	}
-	md5, err := s.md5Of(r.Context(), res.seqID, aliases)
-	if err != nil {
-		s.sourceError(w, r, err)
+	aliases, md5, ok := s.aliasesAndMD5(w, r, res.seqID)
+	if !ok {
 		return
 	}
 	list := make([]refgetAlias, len(aliases))
@@ -252,19 +256,7 @@ func (s *Server) pingSeqRepo(w http.ResponseWriter, r *http.Request) {
 // seqrepoResolve resolves an alias: 404 (empty) when unknown or malformed,
 // 422 problem when it names several sequences.
 func (s *Server) seqrepoResolve(w http.ResponseWriter, r *http.Request, ct []string) (resolved, bool) {
-	alias := r.PathValue("alias")
-	res, err := s.rest.resolve(r.Context(), alias)
-	switch {
-	case err == nil:
-		return res, true
-	case errors.Is(err, repo.ErrAmbiguous):
-		writeProblem(w, http.StatusUnprocessableEntity, fmt.Sprintf("Multiple sequences exist for alias '%s'", alias))
-	case errors.Is(err, repo.ErrNotFound):
-		writeEmpty(w, http.StatusNotFound, ct)
-	default:
-		s.sourceError(w, r, err)
-	}
-	return resolved{}, false
+	return s.pyResolve(w, r, r.PathValue("alias"), ct, true)
 }
 
 // sequenceSeqRepo serves GET /seqrepo/1/sequence/{alias}: start/end with

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seqfs/seqfs/internal/retry"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -128,7 +129,7 @@ func (c *client) get(ctx context.Context, url, accept string, consume func(*http
 			if errors.As(lastErr, &r) && r.after > 0 {
 				wait = r.after
 			}
-			if err := sleep(ctx, wait); err != nil {
+			if err := retry.Sleep(ctx, wait); err != nil {
 				return fmt.Errorf("GET %s: %w (while retrying after: %v)", url, err, lastErr)
 			}
 		}
@@ -199,20 +200,6 @@ func (c *client) backoff(attempt int) time.Duration {
 		return d
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/seqfs/seqfs/internal/lru"
 )
 
 // Defaults of the process-wide chunk cache.
@@ -39,6 +41,7 @@ type chunkKey struct {
 }
 
 type chunk struct {
+	lru.Links[*chunk]
 	key     chunkKey
 	data    []byte
 	err     error
@@ -46,8 +49,6 @@ type chunk struct {
 	loading bool
 	ahead   bool  // fetched by read-ahead and not read yet
 	reserve int64 // read-ahead budget reserved while loading
-	prev    *chunk
-	next    *chunk
 }
 
 // chunkCache is a bounded LRU of file chunks shared by every remote file
@@ -61,15 +62,13 @@ type chunkCache struct {
 
 	mu         sync.Mutex
 	m          map[chunkKey]*chunk
-	lru        chunk // sentinel; lru.next is most recent
+	lru        lru.List[*chunk] // front is most recent
 	bytes      int64
 	aheadBytes int64
 }
 
 func newChunkCache(maxBytes, aheadLimit int64) *chunkCache {
-	c := &chunkCache{maxBytes: maxBytes, aheadLimit: aheadLimit, m: make(map[chunkKey]*chunk)}
-	c.lru.next, c.lru.prev = &c.lru, &c.lru
-	return c
+	return &chunkCache{maxBytes: maxBytes, aheadLimit: aheadLimit, m: make(map[chunkKey]*chunk)}
 }
 
 var (
@@ -82,25 +81,12 @@ func defaultCache() *chunkCache {
 	return sharedCache
 }
 
-func (c *chunkCache) unlink(e *chunk) {
-	e.prev.next = e.next
-	e.next.prev = e.prev
-	e.prev, e.next = nil, nil
-}
-
-func (c *chunkCache) pushFront(e *chunk) {
-	e.prev = &c.lru
-	e.next = c.lru.next
-	c.lru.next.prev = e
-	c.lru.next = e
-}
-
 // evictLocked drops least recently used loaded chunks until the cache is
 // within its bound.
 func (c *chunkCache) evictLocked() {
-	for e := c.lru.prev; c.bytes > c.maxBytes && e != &c.lru; {
-		prev := e.prev
-		c.unlink(e)
+	for e := c.lru.Back(); c.bytes > c.maxBytes && e != nil; {
+		prev := c.lru.Prev(e)
+		c.lru.Remove(e)
 		delete(c.m, e.key)
 		c.bytes -= int64(len(e.data))
 		if e.ahead {
@@ -124,7 +110,7 @@ func (c *chunkCache) complete(e *chunk, data []byte, err error) {
 			// The reservation made when claiming becomes the real size.
 			c.aheadBytes += int64(len(data)) - e.reserve
 		}
-		c.pushFront(e)
+		c.lru.PushFront(e)
 		c.bytes += int64(len(data))
 		c.evictLocked()
 	}
@@ -150,7 +136,7 @@ func (c *chunkCache) purgeFile(id uint64) {
 		if k.file != id || e.loading {
 			continue
 		}
-		c.unlink(e)
+		c.lru.Remove(e)
 		delete(c.m, k)
 		c.bytes -= int64(len(e.data))
 		if e.ahead {
@@ -255,8 +241,7 @@ func (f *rangeFile) ReadAt(p []byte, off int64) (int, error) {
 			c.m[k] = e
 			claimed = append(claimed, e)
 		} else if !e.loading {
-			c.unlink(e)
-			c.pushFront(e)
+			c.lru.MoveToFront(e)
 		}
 		if e.ahead && !e.loading {
 			e.ahead = false

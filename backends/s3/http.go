@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seqfs/seqfs/internal/retry"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -115,7 +116,7 @@ func (h *httpFetcher) do(ctx context.Context, method, key, rng string, limit int
 		if attempt > 0 {
 			h.stats.addRetry()
 			logRetry(u, attempt, lastErr)
-			if err := sleep(ctx, h.retry.backoff(attempt)); err != nil {
+			if err := retry.Sleep(ctx, h.retry.backoff(attempt)); err != nil {
 				return nil, nil, fmt.Errorf("%s: %w (last error: %v)", u, err, lastErr)
 			}
 		}

@@ -23,6 +23,7 @@ import (
 	smithymw "github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	seqretry "github.com/seqfs/seqfs/internal/retry"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -223,7 +224,7 @@ func (f *s3Fetcher) fetch(ctx context.Context, key string, off, n int64) ([]byte
 		if attempt > 0 {
 			f.stats.addRetry()
 			logRetry(f.url(key), attempt, lastErr)
-			if err := sleep(ctx, defaultRetry.backoff(attempt+3)); err != nil {
+			if err := seqretry.Sleep(ctx, defaultRetry.backoff(attempt+3)); err != nil {
 				return nil, 0, err
 			}
 		}

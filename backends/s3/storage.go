@@ -170,18 +170,6 @@ func (p retryPolicy) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d)) + 1)
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // notFound builds the error for a missing object.
 func notFound(url string) error {
 	return fmt.Errorf("%s: no such object: %w", url, fs.ErrNotExist)

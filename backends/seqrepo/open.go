@@ -142,8 +142,8 @@ func init() {
 // openFileURL opens file:///path (or a plain path) as a SeqRepo instance or
 // root directory.
 func openFileURL(ctx context.Context, u *url.URL) (repo.Source, error) {
-	if u.Host != "" && u.Host != "localhost" {
-		return nil, fmt.Errorf("file URL with host %q: only local paths are supported", u.Host)
+	if err := checkLocalURL(u); err != nil {
+		return nil, err
 	}
 	p := u.Path
 	if p == "" {
@@ -154,6 +154,14 @@ func openFileURL(ctx context.Context, u *url.URL) (repo.Source, error) {
 		return nil, err
 	}
 	return inst, nil
+}
+
+// checkLocalURL rejects a file URL that names a host other than this one.
+func checkLocalURL(u *url.URL) error {
+	if u.Host != "" && u.Host != "localhost" {
+		return fmt.Errorf("file URL with host %q: only local paths are supported", u.Host)
+	}
+	return nil
 }
 
 // DirError reports a SeqRepo directory that cannot be opened, with

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/seqfs/seqfs/internal/lru"
 )
 
 // filePool keeps a bounded number of Storage files open, most recently used
@@ -18,23 +20,21 @@ type filePool struct {
 
 	mu     sync.Mutex
 	files  map[string]*pooledFile
-	lru    pooledFile // sentinel: lru.next is most recent
+	lru    lru.List[*pooledFile] // front is most recent
 	closed bool
 }
 
 type pooledFile struct {
-	key        string
-	f          StorageFile
-	refs       int
-	prev, next *pooledFile
+	lru.Links[*pooledFile]
+	key  string
+	f    StorageFile
+	refs int
 }
 
 var errPoolClosed = errors.New("seqrepo: instance is closed")
 
 func newFilePool(st Storage, maxOpen int) *filePool {
-	p := &filePool{storage: st, max: max(maxOpen, 1), files: make(map[string]*pooledFile)}
-	p.lru.next, p.lru.prev = &p.lru, &p.lru
-	return p
+	return &filePool{storage: st, max: max(maxOpen, 1), files: make(map[string]*pooledFile)}
 }
 
 // acquire returns the open file for key, opening it if needed. The caller
@@ -47,8 +47,7 @@ func (p *filePool) acquire(ctx context.Context, key string) (*pooledFile, error)
 	}
 	if pf, ok := p.files[key]; ok {
 		pf.refs++
-		p.unlink(pf)
-		p.pushFront(pf)
+		p.lru.MoveToFront(pf)
 		p.mu.Unlock()
 		return pf, nil
 	}
@@ -67,15 +66,14 @@ func (p *filePool) acquire(ctx context.Context, key string) (*pooledFile, error)
 	}
 	if pf, ok := p.files[key]; ok { // another goroutine opened it meanwhile
 		pf.refs++
-		p.unlink(pf)
-		p.pushFront(pf)
+		p.lru.MoveToFront(pf)
 		p.mu.Unlock()
 		f.Close()
 		return pf, nil
 	}
 	pf := &pooledFile{key: key, f: f, refs: 1}
 	p.files[key] = pf
-	p.pushFront(pf)
+	p.lru.PushFront(pf)
 	victims := p.evictLocked()
 	p.mu.Unlock()
 	closeAll(victims)
@@ -100,10 +98,10 @@ func (p *filePool) release(pf *pooledFile) {
 // its bound and returns them for closing outside the lock.
 func (p *filePool) evictLocked() []StorageFile {
 	var victims []StorageFile
-	for e := p.lru.prev; len(p.files) > p.max && e != &p.lru; {
-		prev := e.prev
+	for e := p.lru.Back(); len(p.files) > p.max && e != nil; {
+		prev := p.lru.Prev(e)
 		if e.refs == 0 {
-			p.unlink(e)
+			p.lru.Remove(e)
 			delete(p.files, e.key)
 			victims = append(victims, e.f)
 		}
@@ -134,7 +132,7 @@ func (p *filePool) close() error {
 		}
 		delete(p.files, k)
 	}
-	p.lru.next, p.lru.prev = &p.lru, &p.lru
+	p.lru.Clear()
 	p.mu.Unlock()
 	var errs []error
 	for _, f := range victims {
@@ -152,19 +150,6 @@ func closeAll(fs []StorageFile) {
 	for _, f := range fs {
 		f.Close()
 	}
-}
-
-func (p *filePool) unlink(e *pooledFile) {
-	e.prev.next = e.next
-	e.next.prev = e.prev
-	e.prev, e.next = nil, nil
-}
-
-func (p *filePool) pushFront(e *pooledFile) {
-	e.prev = &p.lru
-	e.next = p.lru.next
-	p.lru.next.prev = e
-	p.lru.next = e
 }
 
 // poolReaderAt reads one pooled file through the pool, so a bgzf.Reader

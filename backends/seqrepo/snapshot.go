@@ -143,14 +143,7 @@ func snapCopyFile(path, target string) error {
 		out.Close()
 		return fmt.Errorf("copy %s to %s: %w", path, target, err)
 	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return fmt.Errorf("sync %s: %w", target, err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", target, err)
-	}
-	return nil
+	return syncClose(out, target)
 }
 
 // snapDropWriteBits removes every write bit below and including root,

@@ -855,14 +855,7 @@ func writeFileSync(path string, data []byte) error {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
+	return syncClose(f, path)
 }
 
 // writeAppendSync appends s to path (creating it) and syncs it.
@@ -875,6 +868,15 @@ func writeAppendSync(path, s string) error {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if err := syncClose(f, path); err != nil {
+		return err
+	}
+	return writeSyncDir(filepath.Dir(path))
+}
+
+// syncClose syncs and closes f, the file written at path; f is closed even
+// when the sync fails.
+func syncClose(f *os.File, path string) error {
 	if err := f.Sync(); err != nil {
 		f.Close()
 		return fmt.Errorf("sync %s: %w", path, err)
@@ -882,7 +884,7 @@ func writeAppendSync(path, s string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", path, err)
 	}
-	return writeSyncDir(filepath.Dir(path))
+	return nil
 }
 
 // writeSyncFile syncs an existing file.
@@ -949,49 +951,32 @@ func (w *Writer) release(r *writerReaderRef) {
 
 // FindAliases implements repo.Source over the committed data.
 func (w *Writer) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) {
-		r, err := w.acquire()
-		if err != nil {
-			yield(repo.Alias{}, err)
-			return
-		}
-		defer w.release(r)
-		for a, err := range r.inst.FindAliases(ctx, q) {
-			if !yield(a, err) {
-				return
-			}
-		}
-	}
+	return committedSeq(w, func(inst *Instance) iter.Seq2[repo.Alias, error] { return inst.FindAliases(ctx, q) })
 }
 
 // NamespaceAliases implements repo.Source over the committed data.
 func (w *Writer) NamespaceAliases(ctx context.Context, namespace string) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) {
-		r, err := w.acquire()
-		if err != nil {
-			yield(repo.Alias{}, err)
-			return
-		}
-		defer w.release(r)
-		for a, err := range r.inst.NamespaceAliases(ctx, namespace) {
-			if !yield(a, err) {
-				return
-			}
-		}
-	}
+	return committedSeq(w, func(inst *Instance) iter.Seq2[repo.Alias, error] { return inst.NamespaceAliases(ctx, namespace) })
 }
 
 // Sequences implements repo.Source over the committed data.
 func (w *Writer) Sequences(ctx context.Context) iter.Seq2[repo.Info, error] {
-	return func(yield func(repo.Info, error) bool) {
+	return committedSeq(w, func(inst *Instance) iter.Seq2[repo.Info, error] { return inst.Sequences(ctx) })
+}
+
+// committedSeq iterates over seq of the committed instance, which it holds
+// while the iteration runs.
+func committedSeq[T any](w *Writer, seq func(*Instance) iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
 		r, err := w.acquire()
 		if err != nil {
-			yield(repo.Info{}, err)
+			var zero T
+			yield(zero, err)
 			return
 		}
 		defer w.release(r)
-		for a, err := range r.inst.Sequences(ctx) {
-			if !yield(a, err) {
+		for v, err := range seq(r.inst) {
+			if !yield(v, err) {
 				return
 			}
 		}

@@ -3,7 +3,6 @@ package seqrepo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"os"
 
@@ -17,8 +16,8 @@ func init() {
 // openWriterURL opens file:///path (or a plain path) for writing, creating
 // an empty instance there first if it holds none.
 func openWriterURL(ctx context.Context, u *url.URL) (repo.Writer, error) {
-	if u.Host != "" && u.Host != "localhost" {
-		return nil, fmt.Errorf("file URL with host %q: only local paths are supported", u.Host)
+	if err := checkLocalURL(u); err != nil {
+		return nil, err
 	}
 	dir := u.Path
 	if _, err := os.Stat(AliasesDBPath(dir)); errors.Is(err, os.ErrNotExist) {

@@ -51,34 +51,27 @@ func init() {
 
 func exportAction(c *cli.Context) error {
 	ns := c.String("namespace")
-	src, err := openSource(c)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	w := bufio.NewWriterSize(c.App.Writer, 64<<10)
-	ctx := c.Context
-	switch {
-	case c.NArg() > 0:
-		err = groupBySeqID(exportAliasRecords(ctx, src, ns, c.Args().Slice()), func(seqID string, recs []repo.Alias) error {
-			return exportRecord(ctx, w, src, seqID, recs)
-		})
-	case ns != "":
-		dbns, _ := repo.TranslateAPI2DB(ns, "")
-		err = groupBySeqID(expanded(src.FindAliases(ctx, repo.AliasQuery{Namespace: dbns})), func(seqID string, recs []repo.Alias) error {
-			return exportRecord(ctx, w, src, seqID, recs)
-		})
-	default:
-		err = exportAll(ctx, w, src)
-	}
-	if err != nil {
-		w.Flush()
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("export: write output: %w", err)
-	}
-	return nil
+	return withSourceOutput(c, "export", 64<<10, func(src repo.Source, w *bufio.Writer) error {
+		ctx := c.Context
+		var err error
+		switch {
+		case c.NArg() > 0:
+			err = groupBySeqID(exportAliasRecords(ctx, src, ns, c.Args().Slice()), func(seqID string, recs []repo.Alias) error {
+				return exportRecord(ctx, w, src, seqID, recs)
+			})
+		case ns != "":
+			dbns, _ := repo.TranslateAPI2DB(ns, "")
+			err = groupBySeqID(expanded(src.FindAliases(ctx, repo.AliasQuery{Namespace: dbns})), func(seqID string, recs []repo.Alias) error {
+				return exportRecord(ctx, w, src, seqID, recs)
+			})
+		default:
+			err = exportAll(ctx, w, src)
+		}
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		return nil
+	})
 }
 
 // exportAll writes every sequence, ordered by seq_id, with all its current
@@ -217,27 +210,19 @@ func exportAliasesAction(c *cli.Context) error {
 		return usagef("export-aliases: unexpected argument %q", c.Args().First())
 	}
 	ns := c.String("namespace")
-	src, err := openSource(c)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	w := bufio.NewWriterSize(c.App.Writer, 64<<10)
-	err = groupBySeqID(expanded(src.FindAliases(c.Context, repo.AliasQuery{})), func(_ string, recs []repo.Alias) error {
-		if line, ok := aliasLine(recs, ns); ok {
-			_, err := w.WriteString(line)
-			return err
+	return withSourceOutput(c, "export-aliases", 64<<10, func(src repo.Source, w *bufio.Writer) error {
+		err := groupBySeqID(expanded(src.FindAliases(c.Context, repo.AliasQuery{})), func(_ string, recs []repo.Alias) error {
+			if line, ok := aliasLine(recs, ns); ok {
+				_, err := w.WriteString(line)
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("export-aliases: %w", err)
 		}
 		return nil
 	})
-	if err != nil {
-		w.Flush()
-		return fmt.Errorf("export-aliases: %w", err)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("export-aliases: write output: %w", err)
-	}
-	return nil
 }
 
 // aliasLine renders one export-aliases line for a sequence's records: the

@@ -51,24 +51,14 @@ func fetchAction(c *cli.Context) error {
 		end = c.Int64("end")
 	}
 	ns := c.String("namespace")
-
-	src, err := openSource(c)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-
-	w := bufio.NewWriterSize(c.App.Writer, 64<<10)
-	for _, id := range c.Args().Slice() {
-		if err := fetchOne(c.Context, w, src, id, ns, start, end, width); err != nil {
-			w.Flush()
-			return err
+	return withSourceOutput(c, "fetch", 64<<10, func(src repo.Source, w *bufio.Writer) error {
+		for _, id := range c.Args().Slice() {
+			if err := fetchOne(c.Context, w, src, id, ns, start, end, width); err != nil {
+				return err
+			}
 		}
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("fetch: write output: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // fetchOne resolves id and writes residues [start, end) of its sequence:

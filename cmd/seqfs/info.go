@@ -32,34 +32,24 @@ func infoAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("info: an ID is required")
 	}
-	src, err := openSource(c)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	w := bufio.NewWriter(c.App.Writer)
-	for _, id := range c.Args().Slice() {
-		seqID, err := resolveID(c.Context, src, id, c.String("namespace"))
-		if err != nil {
-			w.Flush()
-			return fmt.Errorf("info %s: %w", id, err)
+	return withSourceOutput(c, "info", 0, func(src repo.Source, w *bufio.Writer) error {
+		for _, id := range c.Args().Slice() {
+			seqID, err := resolveID(c.Context, src, id, c.String("namespace"))
+			if err != nil {
+				return fmt.Errorf("info %s: %w", id, err)
+			}
+			info, err := src.Info(c.Context, seqID)
+			if err != nil {
+				return fmt.Errorf("info %s (%s): %w", id, seqID, err)
+			}
+			aliases, err := repo.Aliases(c.Context, src, seqID)
+			if err != nil {
+				return fmt.Errorf("info %s (%s): aliases: %w", id, seqID, err)
+			}
+			w.WriteString(metadataJSON(info, aliases))
 		}
-		info, err := src.Info(c.Context, seqID)
-		if err != nil {
-			w.Flush()
-			return fmt.Errorf("info %s (%s): %w", id, seqID, err)
-		}
-		aliases, err := repo.Aliases(c.Context, src, seqID)
-		if err != nil {
-			w.Flush()
-			return fmt.Errorf("info %s (%s): aliases: %w", id, seqID, err)
-		}
-		w.WriteString(metadataJSON(info, aliases))
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("info: write output: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // metadataJSON renders the metadata object of seqrepo-rest-service

@@ -29,13 +29,11 @@ func listLocalInstancesAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(c.App.Writer)
-	fmt.Fprintf(w, "Local instances (%s)\n", root)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %s\n", n)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("list-local-instances: write output: %w", err)
-	}
-	return nil
+	return writeOutput(c, "list-local-instances", 0, func(w *bufio.Writer) error {
+		fmt.Fprintf(w, "Local instances (%s)\n", root)
+		for _, n := range names {
+			fmt.Fprintf(w, "  %s\n", n)
+		}
+		return nil
+	})
 }

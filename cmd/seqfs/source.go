@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"log/slog"
 	"path/filepath"
@@ -34,23 +36,12 @@ var cacheSource func(c *cli.Context, src repo.Source, force bool) (repo.Source, 
 // federation, several --source values federated in order, or one source;
 // then the cache if the flags ask for one. The caller closes it.
 func openSource(c *cli.Context) (repo.Source, error) {
-	var cfg federationConfig
-	if path := c.String("config"); path != "" {
-		if c.IsSet("source") {
-			return nil, usagef("--config and --source cannot be combined")
-		}
-		var err error
-		if cfg, err = loadFederationConfig(path); err != nil {
-			return nil, usageError{err}
-		}
-	} else {
-		for _, loc := range sourceLocations(c, "latest") {
-			cfg.Sources = append(cfg.Sources, sourceConfig{URL: loc})
-		}
+	cfg, err := readSourceConfig(c)
+	if err != nil {
+		return nil, err
 	}
 	cfg.PreferFirst = cfg.PreferFirst || c.Bool("prefer-first")
 	var src repo.Source
-	var err error
 	if len(cfg.Sources) == 1 && !cfg.Sources[0].Cache {
 		src, err = openMember(c.Context, cfg.Sources[0].URL, cacheSource != nil && cacheRequested(c))
 	} else {
@@ -69,6 +60,53 @@ func openSource(c *cli.Context) (repo.Source, error) {
 		return nil, err
 	}
 	return cached, nil
+}
+
+// readSourceConfig returns the read sources the global flags select: those
+// of the --config file, or one per location of sourceLocations.
+func readSourceConfig(c *cli.Context) (federationConfig, error) {
+	var cfg federationConfig
+	if path := c.String("config"); path != "" {
+		if c.IsSet("source") {
+			return cfg, usagef("--config and --source cannot be combined")
+		}
+		var err error
+		if cfg, err = loadFederationConfig(path); err != nil {
+			return federationConfig{}, usageError{err}
+		}
+		return cfg, nil
+	}
+	for _, loc := range sourceLocations(c, "latest") {
+		cfg.Sources = append(cfg.Sources, sourceConfig{URL: loc})
+	}
+	return cfg, nil
+}
+
+// withSourceOutput opens the source the global flags select and calls fn
+// with it under writeOutput.
+func withSourceOutput(c *cli.Context, cmd string, bufSize int, fn func(src repo.Source, w *bufio.Writer) error) error {
+	src, err := openSource(c)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	return writeOutput(c, cmd, bufSize, func(w *bufio.Writer) error { return fn(src, w) })
+}
+
+// writeOutput calls fn with a writer buffering bufSize bytes (<= 0: bufio's
+// default) of the command's output, and flushes it, also when fn fails.
+// fn's error is returned as it is; a failed flush is "<cmd>: write output:
+// …".
+func writeOutput(c *cli.Context, cmd string, bufSize int, fn func(w *bufio.Writer) error) error {
+	w := bufio.NewWriterSize(c.App.Writer, bufSize)
+	if err := fn(w); err != nil {
+		w.Flush()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("%s: write output: %w", cmd, err)
+	}
+	return nil
 }
 
 // openMember opens one source. When its backend is unreachable and the

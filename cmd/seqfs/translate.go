@@ -29,29 +29,20 @@ func translateAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("translate: an ID is required")
 	}
-	src, err := openSource(c)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
 	targets := c.StringSlice("target-namespace")
-	w := bufio.NewWriter(c.App.Writer)
-	for _, id := range c.Args().Slice() {
-		if emptyAlias(id, "") {
-			w.Flush()
-			return fmt.Errorf("translate %s: %w", id, &repo.NotFoundError{Alias: id})
+	return withSourceOutput(c, "translate", 0, func(src repo.Source, w *bufio.Writer) error {
+		for _, id := range c.Args().Slice() {
+			if emptyAlias(id, "") {
+				return fmt.Errorf("translate %s: %w", id, &repo.NotFoundError{Alias: id})
+			}
+			out, err := repo.Translate(c.Context, src, id, targets)
+			if err != nil {
+				return fmt.Errorf("translate %s: %w", id, err)
+			}
+			for _, s := range out {
+				w.WriteString(s + "\n")
+			}
 		}
-		out, err := repo.Translate(c.Context, src, id, targets)
-		if err != nil {
-			w.Flush()
-			return fmt.Errorf("translate %s: %w", id, err)
-		}
-		for _, s := range out {
-			w.WriteString(s + "\n")
-		}
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("translate: write output: %w", err)
-	}
-	return nil
+		return nil
+	})
 }

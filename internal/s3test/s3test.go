@@ -1,12 +1,16 @@
-// Package s3test starts a real S3 server for tests: versitygw with its
-// posix backend on a temporary directory, on a free loopback port, with
-// fixed test credentials. The binary is installed with "go install" into
-// $(go env GOPATH)/bin on first use (scripts/deps.sh does the same) and
-// reused afterwards. Everything started is stopped when the test ends.
+// Package s3test starts a real S3 server for tests and benchmarks:
+// versitygw with its posix backend on a temporary directory, on a free
+// loopback port, with fixed test credentials. The binary is installed with
+// "go install" into $(go env GOPATH)/bin on first use (scripts/deps.sh does
+// the same) and reused afterwards. Start ties the server to a test (stopped
+// at cleanup, failures fail the test); Launch runs one outside tests (a
+// benchmark program), returning errors, and the caller stops it.
 package s3test
 
 import (
 	"bytes"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -35,7 +39,7 @@ const (
 
 // Server is one running versitygw.
 type Server struct {
-	t    testing.TB
+	t    testing.TB // nil for a server started by Launch
 	bin  string
 	Port int
 	// Root is the posix backend's directory: bucket b's object k is the
@@ -44,6 +48,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	log  *bytes.Buffer
+	tls  *TLS // nil: plain http
 }
 
 var (
@@ -52,10 +57,9 @@ var (
 	installErr  error
 )
 
-// Binary returns the versitygw binary, installing it with go install when
+// Lookup returns the versitygw binary, installing it with go install when
 // it is not on PATH or in $(go env GOPATH)/bin.
-func Binary(t testing.TB) string {
-	t.Helper()
+func Lookup() (string, error) {
 	installOnce.Do(func() {
 		if p, err := exec.LookPath("versitygw"); err == nil {
 			installed = p
@@ -84,10 +88,18 @@ func Binary(t testing.TB) string {
 		}
 		installed = p
 	})
-	if installErr != nil {
-		testutil.SkipOrFail(t, "versitygw unavailable: %v", installErr)
+	return installed, installErr
+}
+
+// Binary returns the versitygw binary (see Lookup), skipping the test (or
+// failing it when CI=true) when it cannot be had.
+func Binary(t testing.TB) string {
+	t.Helper()
+	p, err := Lookup()
+	if err != nil {
+		testutil.SkipOrFail(t, "versitygw unavailable: %v", err)
 	}
-	return installed
+	return p
 }
 
 // Start runs versitygw on a free 127.0.0.1 port and waits until it
@@ -95,13 +107,55 @@ func Binary(t testing.TB) string {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, bin: Binary(t), Port: testutil.FreePort(t), Root: t.TempDir()}
-	s.start()
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Stop)
 	return s
 }
 
-// Endpoint is the server's URL, http://127.0.0.1:port.
-func (s *Server) Endpoint() string { return "http://127.0.0.1:" + strconv.Itoa(s.Port) }
+// StartTLS is Start with the server speaking https with c's certificate
+// (valid for 127.0.0.1): only a client that trusts c.CAFile can use it.
+func StartTLS(t testing.TB, c *TLS) *Server {
+	t.Helper()
+	s := &Server{t: t, bin: Binary(t), Port: testutil.FreePort(t), Root: t.TempDir(), tls: c}
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Launch runs versitygw outside a test, serving the directory root (which
+// must exist) on a free 127.0.0.1 port, and waits until it answers. The
+// caller must Stop it; it is also killed if this process dies.
+func Launch(root string) (*Server, error) {
+	bin, err := Lookup()
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("find free port: %w", err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := &Server{bin: bin, Port: port, Root: root}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Endpoint is the server's URL, http://127.0.0.1:port (https:// for a
+// server started by StartTLS).
+func (s *Server) Endpoint() string {
+	scheme := "http"
+	if s.tls != nil {
+		scheme = "https"
+	}
+	return scheme + "://127.0.0.1:" + strconv.Itoa(s.Port)
+}
 
 // Env returns environment variables that point the AWS SDK (and seqfs) at
 // the server with the test credentials.
@@ -125,24 +179,41 @@ func (s *Server) SetEnv(t *testing.T) {
 	}
 }
 
-// MakeBucket creates a bucket (a directory of the posix backend).
+// CreateBucket creates a bucket (a directory of the posix backend).
+func (s *Server) CreateBucket(name string) error {
+	if err := os.MkdirAll(filepath.Join(s.Root, name), 0o755); err != nil {
+		return fmt.Errorf("make bucket %s: %w", name, err)
+	}
+	return nil
+}
+
+// MakeBucket creates a bucket, failing the test on error. It is for
+// servers started by Start; use CreateBucket otherwise.
 func (s *Server) MakeBucket(name string) {
 	s.t.Helper()
-	if err := os.MkdirAll(filepath.Join(s.Root, name), 0o755); err != nil {
-		s.t.Fatalf("make bucket %s: %v", name, err)
+	if err := s.CreateBucket(name); err != nil {
+		s.t.Fatal(err)
 	}
 }
 
-func (s *Server) start() {
-	s.t.Helper()
+func (s *Server) start() error {
 	args := []string{"--port", "127.0.0.1:" + strconv.Itoa(s.Port), "--access", AccessKey, "--secret", SecretKey,
-		"--region", Region, "--quiet", "posix", "--nometa", s.Root}
+		"--region", Region, "--quiet"}
+	probe := http.DefaultClient
+	if s.tls != nil {
+		args = append(args, "--cert", s.tls.CertFile, "--key", s.tls.KeyFile)
+		// The probe only asks whether the server answers; clients under
+		// test verify the certificate.
+		probe = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+		defer probe.CloseIdleConnections()
+	}
+	args = append(args, "posix", "--nometa", s.Root)
 	s.cmd = exec.Command(s.bin, args...)
 	s.log = &bytes.Buffer{}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start versitygw: %v", err)
+		return fmt.Errorf("start versitygw: %w", err)
 	}
 	s.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(s.cmd, s.done)
@@ -150,22 +221,22 @@ func (s *Server) start() {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.done:
-			s.t.Fatalf("versitygw exited at start: %s", s.log.String())
+			return errors.New("versitygw exited at start: " + s.log.String())
 		default:
 		}
 		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.Port), 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			resp, err := http.Get(s.Endpoint() + "/")
+			resp, err := probe.Get(s.Endpoint() + "/")
 			if err == nil {
 				resp.Body.Close()
-				return
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.Stop()
-	s.t.Fatalf("versitygw did not start on port %d: %s", s.Port, s.log.String())
+	return fmt.Errorf("versitygw did not start on port %d: %s", s.Port, s.log.String())
 }
 
 // Stop stops the server (idempotent).
@@ -188,9 +259,11 @@ func (s *Server) Stop() {
 }
 
 // Restart stops the server and starts it again on the same port and
-// directory.
+// directory. It is for servers started by Start.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
-	s.start()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
 }
