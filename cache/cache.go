@@ -45,7 +45,7 @@ import (
 
 // Defaults for Options.
 const (
-	DefaultBlockSize   = 64 << 10
+	DefaultBlockSize   = 256 << 10
 	DefaultMemBytes    = 64 << 20
 	DefaultNegativeTTL = 30 * time.Second
 	DefaultAliasTTL    = time.Hour

@@ -95,7 +95,7 @@ func retryable(err error, status int) bool {
 	if status != 0 {
 		return status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || isTLSVerifyError(err) {
 		return false
 	}
 	var ne net.Error

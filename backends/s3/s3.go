@@ -123,6 +123,7 @@ func newClient(ctx context.Context, bucket string, cfg Config) (*s3.Client, stri
 				// Never give up early for lack of retry tokens: a restarting
 				// server fails many requests at once.
 				o.RateLimiter = noRateLimit{}
+				o.Retryables = append([]retry.IsErrorRetryable{noTLSRetry{}}, o.Retryables...)
 			})
 		}),
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(cfg.timeout()).WithTransportOptions(func(t *http.Transport) {

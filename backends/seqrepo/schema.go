@@ -78,12 +78,26 @@ var ErrInstanceExists = errors.New("instance directory exists and is not empty")
 // so Python opens the result read-only and writable. The databases are
 // built under temporary names and renamed into place, so a crash leaves
 // either no database or a complete one.
-func CreateInstance(ctx context.Context, dir string) error {
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+func CreateInstance(ctx context.Context, dir string) (err error) {
+	ents, err := os.ReadDir(dir)
+	existed := err == nil
+	if existed && len(ents) > 0 {
 		return fmt.Errorf("init %s: %w", dir, ErrInstanceExists)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("init %s: %w", dir, err)
 	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// Leave nothing half-made behind: what failed can simply be re-run.
+		if existed {
+			os.RemoveAll(SequencesPath(dir))
+			os.Remove(AliasesDBPath(dir))
+		} else {
+			os.RemoveAll(dir)
+		}
+	}()
 	if err := os.MkdirAll(SequencesPath(dir), 0o755); err != nil {
 		return fmt.Errorf("init %s: %w", dir, err)
 	}

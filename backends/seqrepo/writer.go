@@ -148,6 +148,9 @@ var _ repo.Writer = (*Writer)(nil)
 
 // writerDSN returns the read-write URI of a database file.
 func writerDSN(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // a relative path would be read as a URI authority
+	}
 	u := url.URL{Scheme: "file", Path: path}
 	return u.String() + "?_busy_timeout=30000"
 }
@@ -166,6 +169,12 @@ func OpenWriter(ctx context.Context, dir string, opts WriterOptions) (*Writer, e
 		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
 			return nil, fmt.Errorf("open writer: %s is not a SeqRepo instance (missing %s; create it with `seqfs init`): %w", dir, p, repo.ErrNotFound)
 		}
+	}
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o222 == 0 {
+		// A snapshot: its write bits were removed so that it never changes
+		// (readers open it as immutable). Root could write anyway; refuse.
+		return nil, fmt.Errorf("open writer: instance %s is read-only (a snapshot, mode %v); load into a writable instance such as master: %w",
+			dir, st.Mode().Perm(), repo.ErrReadOnly)
 	}
 	if opts.MaxPendingSequences <= 0 {
 		opts.MaxPendingSequences = DefaultMaxPendingSequences

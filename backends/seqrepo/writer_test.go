@@ -556,3 +556,51 @@ func TestWriterPyTime(t *testing.T) {
 var regexpRelpath = regexp.MustCompile(`^20\d\d/\d{4}/\d{4}/\d{10}\.\d+\.fa\.bgz$`)
 
 func timeFromNanos(ns int64) time.Time { return time.Unix(0, ns) }
+
+// A snapshot is never written to, even by root, who could.
+func TestWriterRefusesSnapshot(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	master := filepath.Join(root, "master")
+	if err := CreateInstance(ctx, master); err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(root, "2026-01-01")
+	if err := Snapshot(ctx, master, snap); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { filepath.WalkDir(snap, func(p string, _ fs.DirEntry, _ error) error { return os.Chmod(p, 0o755) }) })
+	_, err := OpenWriter(ctx, snap, WriterOptions{})
+	if !errors.Is(err, repo.ErrReadOnly) || !strings.Contains(err.Error(), "snapshot") {
+		t.Fatalf("OpenWriter on a snapshot: %v; want a read-only error", err)
+	}
+	if _, err := os.Stat(filepath.Join(snap, ".seqfs-write.lock")); !os.IsNotExist(err) {
+		t.Errorf("refused writer left a lock file: %v", err)
+	}
+}
+
+// init works with a relative directory, and a failed init leaves nothing
+// behind, so it can be run again.
+func TestCreateInstanceRelativeAndCleanup(t *testing.T) {
+	ctx := context.Background()
+	t.Chdir(t.TempDir())
+	if err := CreateInstance(ctx, "data/master"); err != nil {
+		t.Fatalf("relative init: %v", err)
+	}
+	if _, err := os.Stat("data/master/sequences/db.sqlite3"); err != nil {
+		t.Fatal(err)
+	}
+	// An init that fails half-way (here: cancelled while creating the
+	// databases) removes what it made.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := CreateInstance(cancelled, "data/other"); err == nil {
+		t.Fatal("cancelled init succeeded")
+	}
+	if _, err := os.Stat("data/other"); !os.IsNotExist(err) {
+		t.Errorf("failed init left data/other behind: %v", err)
+	}
+	if err := CreateInstance(ctx, "data/other"); err != nil {
+		t.Errorf("init again after a failed one: %v", err)
+	}
+}

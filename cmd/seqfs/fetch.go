@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -52,10 +53,23 @@ func fetchAction(c *cli.Context) error {
 	}
 	ns := c.String("namespace")
 	return withSourceOutput(c, "fetch", 64<<10, func(src repo.Source, w *bufio.Writer) error {
-		for _, id := range c.Args().Slice() {
-			if err := fetchOne(c.Context, w, src, id, ns, start, end, width); err != nil {
-				return err
+		// Like cat: an identifier that fails is reported and the others are
+		// still printed; the exit status says something failed.
+		ids := c.Args().Slice()
+		var failed []error
+		for _, id := range ids {
+			err := fetchOne(c.Context, w, src, id, ns, start, end, width)
+			switch {
+			case err == nil:
+			case len(ids) > 1 && (errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrAmbiguous) || errors.Is(err, repo.ErrBadCoordinates)):
+				fmt.Fprintf(c.App.ErrWriter, "seqfs: %v\n", err)
+				failed = append(failed, err)
+			default:
+				return err // one identifier, or the source or the output failed
 			}
+		}
+		if len(failed) > 0 {
+			return fmt.Errorf("fetch: %d of %d identifiers failed: %w", len(failed), len(ids), failed[0])
 		}
 		return nil
 	})

@@ -573,3 +573,12 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// With several identifiers, one that fails is reported and the others are
+// still printed, like cat; the exit status is 1.
+func TestFetchSeveralWithFailure(t *testing.T) {
+	out, errb, code := runRead(t, "-s", sample(t), "fetch", "--end", "5", "SQ."+phixID, "nosuch", "SQ."+phixID)
+	if code != 1 || out != "GAGTT\nGAGTT\n" || !strings.Contains(errb, "Alias nosuch") || !strings.Contains(errb, "1 of 3 identifiers failed") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, errb)
+	}
+}
