@@ -72,7 +72,7 @@ func main() {
 	flag.IntVar(&cfg.fetch, "fetch", 100, "residues per fetch")
 	flag.IntVar(&cfg.runs, "runs", 5, "times to measure every row (medians are reported)")
 	flag.StringVar(&cfg.fasta, "fasta", "/usr/share/doc/vt/examples/ref/20.fa.gz", "chr20 FASTA (plain, gzip or BGZF; one record)")
-	blocks := flag.String("block", strconv.Itoa(cache.DefaultBlockSize)+",262144", "cache BlockSize values to measure, comma-separated (the default and a tuned one)")
+	blocks := flag.String("block", strconv.Itoa(cache.DefaultBlockSize)+",65536", "cache BlockSize values to measure, comma-separated (the default and a smaller one)")
 	flag.BoolVar(&cfg.redis, "redis", true, "also measure Redis (needs redis-server)")
 	flag.StringVar(&cfg.cacheDir, "cachedir", "", "directory in which to make the cache directories (default: the run's temporary directory)")
 	flag.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the first cache-over-s3 cold pass to this file")
