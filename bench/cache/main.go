@@ -16,8 +16,8 @@
 //     offsets, so its inflated-BGZF block cache (its own, 256 MiB) is hot;
 //   - s3:// with no cache, on a freshly opened instance (its in-process
 //     chunk and BGZF caches start empty), then a second pass with them hot;
-//   - for each -block (default: cache.DefaultBlockSize, 64 Ki residues, and
-//     256 Ki, which writes a quarter as many entry files): the cache over a
+//   - for each -block (default: cache.DefaultBlockSize, 256 Ki residues, and
+//     64 Ki, which writes four times as many entry files): the cache over a
 //     fresh s3:// instance, cold (empty directory), warm (same process, once
 //     the cold pass's background disk writes have finished), restarted (a
 //     new cache over the same directory and a new s3:// instance: disk
