@@ -17,7 +17,11 @@
 // immutable, so files are opened with FOPEN_KEEP_CACHE and the kernel keeps
 // entries, attributes and negative lookups for a long time (Options.Timeout).
 // Directory listings stream from the source (Source.NamespaceAliases) and
-// never hold a namespace in memory.
+// never hold a namespace in memory. Lookups are bounded too: every name
+// the kernel looks up (ls -l looks up all of them) is a node in the daemon
+// until the kernel forgets it, so beyond Options.MaxNodes looked-up files
+// the daemon asks the kernel to drop its oldest entries (files in use
+// stay open and readable; a dropped name is simply looked up again).
 //
 // Aliases that cannot be file names are escaped by EscapeStem: '%', '/' and
 // NUL become "%25", "%2F" and "%00"; over-long names are cut and end in

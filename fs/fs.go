@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -48,6 +51,12 @@ type Options struct {
 	// Logger receives errors that cannot be returned to a caller in full
 	// (the kernel sees only an errno). Default slog.Default().
 	Logger *slog.Logger
+	// MaxNodes bounds how many looked-up files the daemon keeps nodes
+	// for: beyond it, the kernel is asked to drop its oldest entries
+	// (files in use stay), so that `ls -l` of a huge namespace holds
+	// memory flat. 0 means the value of the environment variable
+	// MaxNodesEnv if set, else DefaultMaxNodes; negative means no bound.
+	MaxNodes int
 }
 
 // FS is the file system over one source. It is safe for concurrent use.
@@ -62,17 +71,21 @@ type FS struct {
 	nsList []string
 	nsAt   time.Time
 
-	md5s sync.Map // seq_id → lowercase hex MD5
+	md5s *fifoCache[string] // seq_id → lowercase hex MD5
 	sf   singleflight.Group
 
 	infos   *fifoCache[repo.Info] // seq_id → Info
 	aliases *fifoCache[string]    // namespace NUL alias (DB form) → seq_id
+
+	pruner    *pruner      // nil when MaxNodes < 0
+	liveFiles atomic.Int64 // file nodes made by lookups and not yet forgotten
 }
 
 // Sizes of the lookup caches.
 const (
 	infoCacheSize  = 4096
 	aliasCacheSize = 16384
+	md5CacheSize   = 16384
 )
 
 // New returns a file system serving src. It does not take ownership of src.
@@ -89,9 +102,20 @@ func New(src repo.Source, opts Options) (*FS, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.MaxNodes == 0 {
+		opts.MaxNodes = DefaultMaxNodes
+		if v := os.Getenv(MaxNodesEnv); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n == 0 {
+				return nil, fmt.Errorf("%s=%q: want a positive (or, for no bound, negative) integer", MaxNodesEnv, v)
+			}
+			opts.MaxNodes = n
+		}
+	}
 	return &FS{src: src, width: opts.LineWidth, mountPoint: strings.TrimSuffix(opts.MountPoint, "/"),
 		timeout: opts.Timeout, log: opts.Logger,
 		infos: newFIFOCache[repo.Info](infoCacheSize), aliases: newFIFOCache[string](aliasCacheSize),
+		md5s: newFIFOCache[string](md5CacheSize), pruner: newPruner(opts.MaxNodes, opts.Logger),
 	}, nil
 }
 
@@ -186,16 +210,16 @@ func (f *FS) findExact(ctx context.Context, ns, alias string) ([]string, error) 
 
 // MD5 returns the lowercase hex MD5 of a sequence as SAM's M5 field wants
 // it: from the sequence's MD5 alias when the source has one, else computed
-// once by streaming the sequence (bytes outside 33..126 dropped, letters
-// uppercased) and cached.
+// by streaming the sequence (bytes outside 33..126 dropped, letters
+// uppercased); either way it is cached (the most recent 16,384).
 func (f *FS) MD5(ctx context.Context, seqID string) (string, error) {
-	if v, ok := f.md5s.Load(seqID); ok {
-		return v.(string), nil
+	if sum, ok := f.md5s.get(seqID); ok {
+		return sum, nil
 	}
 	v, err, _ := f.sf.Do(seqID, func() (any, error) {
 		sum, err := f.md5Uncached(context.WithoutCancel(ctx), seqID)
 		if err == nil {
-			f.md5s.Store(seqID, sum)
+			f.md5s.put(seqID, sum)
 		}
 		return sum, err
 	})

@@ -46,9 +46,10 @@ type MountOptions struct {
 
 // Server is a mounted file system.
 type Server struct {
-	srv *fuse.Server
-	dir string
-	log *slog.Logger
+	srv  *fuse.Server
+	dir  string
+	log  *slog.Logger
+	fsys *FS
 }
 
 // Dir returns the mount point.
@@ -244,5 +245,5 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		}
 		return nil, fmt.Errorf("mount %s: %w", abs, err)
 	}
-	return &Server{srv: srv, dir: abs, log: fsys.log}, nil
+	return &Server{srv: srv, dir: abs, log: fsys.log, fsys: fsys}, nil
 }

@@ -196,9 +196,12 @@ func (d *nsDir) resolve(ctx context.Context, p parsedName) (seqID, alias string,
 // Lookup resolves <alias>.<suffix> to a file.
 func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if ch := d.GetChild(name); ch != nil {
+		// Still alive for an open file after the kernel dropped its
+		// entry: the kernel makes a new entry for it.
 		if fn, ok := ch.Operations().(*fileNode); ok {
 			fn.fillAttr(&out.Attr)
 		}
+		d.fsys.pruner.add(&d.Inode, ch, name)
 		return ch, 0
 	}
 	p, ok := parseName(name)
@@ -214,7 +217,10 @@ func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 		return nil, d.fsys.errno(err, "lookup", "dir", d.name, "name", name, "seq_id", seqID)
 	}
 	fn.fillAttr(&out.Attr)
-	return d.NewInode(ctx, fn, gofs.StableAttr{Mode: syscall.S_IFREG}), 0
+	d.fsys.liveFiles.Add(1)
+	ch := d.NewInode(ctx, fn, gofs.StableAttr{Mode: syscall.S_IFREG})
+	d.fsys.pruner.add(&d.Inode, ch, name)
+	return ch, 0
 }
 
 // OpendirHandle opens a streaming listing of the directory.
@@ -383,10 +389,15 @@ type fileNode struct {
 }
 
 var (
-	_ gofs.NodeGetattrer = (*fileNode)(nil)
-	_ gofs.NodeOpener    = (*fileNode)(nil)
-	_ gofs.NodeReader    = (*fileNode)(nil)
+	_ gofs.NodeGetattrer   = (*fileNode)(nil)
+	_ gofs.NodeOpener      = (*fileNode)(nil)
+	_ gofs.NodeReader      = (*fileNode)(nil)
+	_ gofs.NodeOnForgetter = (*fileNode)(nil)
 )
+
+// OnForget counts the node as freed: the kernel forgot it and go-fuse
+// dropped it from the tree.
+func (n *fileNode) OnForget() { n.fsys.liveFiles.Add(-1) }
 
 // newFile builds the node of one file; relFa is the path of the alias's
 // .fa relative to the mount (for the .dict UR field).

@@ -5,7 +5,9 @@
 #     vs cat of the same FASTA uncompressed on local disk (warm page cache)
 #     vs samtools faidx 20.fa.gz 20 (BGZF, local disk)
 #   10,000 random 4-KiB preads of the mounted .fa (cold and warm) and of the local copy
-#   ls -f and ls -l of a namespace with 1,000,000 aliases, with the daemon's peak RSS.
+#   ls -f and ls -l of a namespace with 1,000,000 aliases, each on a fresh daemon, with the
+#   daemon's peak RSS and the kernel's fuse inodes left after ls -l (SEQFS_FS_MAX_NODES,
+#   default 50000, bounds the looked-up files the daemon keeps nodes for).
 # Needs root (drop_caches, mount), bin/seqfs, vt-examples, samtools, python3.
 # Work files go to $BENCH_DIR (default bench/data/fs, git-ignored).
 # Set BENCH_LS_L=0 to skip the (slow) ls -l of the million-alias namespace.
@@ -103,6 +105,8 @@ rss() { awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$PID/status"; }
 stop; start "$W/million"
 t=$(secs ls -f "$MNT/many"); row "ls -f of a namespace with $ALIASES aliases ($N entries)" "$t" "daemon peak RSS $(rss)"
 if [ "${BENCH_LS_L:-1}" != 0 ]; then
-  t=$(secs ls -l "$MNT/many"); row "ls -l of the same namespace" "$t" "daemon peak RSS $(rss)"
+  fuse_inodes() { awk '$1 == "fuse_inode" { print $2 }' /proc/slabinfo 2>/dev/null || echo "?"; }
+  stop; start "$W/million"
+  t=$(secs ls -l "$MNT/many"); row "ls -l of the same namespace (fresh daemon)" "$t" "daemon peak RSS $(rss), $(fuse_inodes) kernel fuse inodes"
 fi
 stop
