@@ -64,18 +64,17 @@ func (l Layout) basesBefore(p int64) int64 {
 // Fai returns the text of the .fai index of the file, naming the record
 // name (see FaiName): NAME LENGTH OFFSET LINEBASES LINEWIDTH, as samtools
 // faidx writes it (a record that fits on one line has LINEBASES = LENGTH).
+// Like samtools, it lists no zero-length record: the index of an empty
+// sequence's file is empty (a LINEBASES of 0 would make htslib divide by
+// zero).
 func (l Layout) Fai(name string) string {
-	bases := l.Width
-	if l.Length <= l.Width {
-		bases = l.Length
-	}
-	width := bases + 1
 	if l.Length == 0 {
-		width = 0
+		return ""
 	}
+	bases := min(l.Width, l.Length)
 	var b strings.Builder
 	b.WriteString(name)
-	for _, v := range []int64{l.Length, int64(len(l.Header)), bases, width} {
+	for _, v := range []int64{l.Length, int64(len(l.Header)), bases, bases + 1} {
 		b.WriteByte('\t')
 		b.WriteString(strconv.FormatInt(v, 10))
 	}

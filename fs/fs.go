@@ -230,15 +230,25 @@ func (f *FS) MD5(ctx context.Context, seqID string) (string, error) {
 }
 
 func (f *FS) md5Uncached(ctx context.Context, seqID string) (string, error) {
+	// The MD5 alias is the refget digest, which drops every non-letter; SAM's
+	// M5 keeps printable ones such as '*' and '-'. They agree when the
+	// sequence holds letters only (or its alphabet is unknown).
+	info, err := f.src.Info(ctx, seqID)
+	if err != nil {
+		return "", fmt.Errorf("MD5 of %s: %w", seqID, err)
+	}
+	lettersOnly := !strings.ContainsFunc(info.Alphabet, func(r rune) bool {
+		return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
+	})
 	for a, err := range f.src.FindAliases(ctx, repo.AliasQuery{SeqID: likeExact(seqID), Namespace: "MD5"}) {
 		if err != nil {
 			return "", fmt.Errorf("MD5 alias of %s: %w", seqID, err)
 		}
-		if a.SeqID == seqID && len(a.Alias) == 32 {
+		if lettersOnly && a.SeqID == seqID && len(a.Alias) == 32 {
 			return strings.ToLower(a.Alias), nil
 		}
 	}
-	f.log.Info("computing MD5 (the source has no MD5 alias)", "seq_id", seqID)
+	f.log.Info("computing the SAM M5 digest from the sequence", "seq_id", seqID, "alphabet", info.Alphabet)
 	h := md5.New()
 	buf := make([]byte, 1<<20)
 	for off := int64(0); ; {
