@@ -569,7 +569,9 @@ func TestWriterRefusesSnapshot(t *testing.T) {
 	if err := Snapshot(ctx, master, snap); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { filepath.WalkDir(snap, func(p string, _ fs.DirEntry, _ error) error { return os.Chmod(p, 0o755) }) })
+	t.Cleanup(func() {
+		filepath.WalkDir(snap, func(p string, _ fs.DirEntry, _ error) error { return os.Chmod(p, 0o755) })
+	})
 	_, err := OpenWriter(ctx, snap, WriterOptions{})
 	if !errors.Is(err, repo.ErrReadOnly) || !strings.Contains(err.Error(), "snapshot") {
 		t.Fatalf("OpenWriter on a snapshot: %v; want a read-only error", err)
