@@ -12,8 +12,10 @@ all: build
 deps:
 	bash scripts/deps.sh
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/seqfs
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/seqfs
 
 run: deps build
 	bash scripts/demo.sh

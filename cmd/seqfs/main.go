@@ -15,8 +15,6 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/seqfs/seqfs/repo"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -58,13 +56,12 @@ func (u usageError) Unwrap() error { return u.error }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// exitCode maps an error to the exit status: usage mistakes 2, anything
+// else (not found, ambiguous, a failing source) 1.
 func exitCode(err error) int {
 	var ue usageError
-	switch {
-	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "Required flag"):
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "Required flag") {
 		return exitUsage // urfave/cli's missing required flags error is unexported
-	case errors.Is(err, repo.ErrNotFound), errors.Is(err, repo.ErrAmbiguous):
-		return exitNotFound
 	}
 	return exitNotFound
 }
