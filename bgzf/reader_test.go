@@ -395,7 +395,12 @@ func TestCacheSingleflight(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
+	for r.ahead.Load() { // let a read-ahead the readers started finish
+		time.Sleep(time.Millisecond)
+	}
 	st := cache.Stats()
+	mu.Lock()
+	defer mu.Unlock()
 	if reads[int64(g[1].Compressed)] != 1 || st.Coalesced == 0 {
 		t.Fatalf("block read %d times (want once), stats %+v, reads %v", reads[int64(g[1].Compressed)], st, reads)
 	}

@@ -8,133 +8,37 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/seqfs/seqfs/internal/memsource"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
 )
 
-// memSource is a small in-memory repo.Source for exercising the node logic
-// through a real kernel mount before any backend exists. It counts reads.
-type memSource struct {
-	seqs    map[string][]byte
-	aliases []repo.Alias // sorted by (seq_id, namespace, alias)
-	mu      sync.Mutex
-	reads   int
-	maxRead int
-}
-
-func newMemSource(entries map[string][]string, seqs map[string][]byte) *memSource {
-	m := &memSource{seqs: seqs}
+// newMemSource returns an in-memory repo.Source for exercising the node
+// logic through a real kernel mount before any backend exists: entries maps
+// a seq_id to its current "ns:alias" names. It counts reads.
+func newMemSource(entries map[string][]string, seqs map[string][]byte) *memsource.Source {
+	m := memsource.New()
+	for id, s := range seqs {
+		m.Put(repo.Info{SeqID: id, Length: int64(len(s)), Added: time.Date(2019, 5, 20, 0, 0, 0, 0, time.UTC)}, s)
+	}
 	for id, list := range entries {
 		for _, a := range list {
 			ns, al, _ := strings.Cut(a, ":")
-			m.aliases = append(m.aliases, repo.Alias{SeqID: id, Namespace: ns, Alias: al, Current: true})
+			m.AddAliases(repo.Alias{SeqID: id, Namespace: ns, Alias: al, Current: true})
 		}
 	}
-	sort.Slice(m.aliases, func(i, j int) bool {
-		a, b := m.aliases[i], m.aliases[j]
-		return a.SeqID+"\x00"+a.Namespace+"\x00"+a.Alias < b.SeqID+"\x00"+b.Namespace+"\x00"+b.Alias
-	})
 	return m
 }
-
-func (m *memSource) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) {
-		for _, a := range m.aliases {
-			if q.Match(a) && !yield(a, nil) {
-				return
-			}
-		}
-	}
-}
-
-func (m *memSource) NamespaceAliases(ctx context.Context, ns string) iter.Seq2[repo.Alias, error] {
-	var list []repo.Alias
-	for _, a := range m.aliases {
-		if a.Namespace == ns {
-			list = append(list, a)
-		}
-	}
-	slices.SortFunc(list, func(a, b repo.Alias) int { return strings.Compare(a.Alias, b.Alias) })
-	return func(yield func(repo.Alias, error) bool) {
-		for _, a := range list {
-			if !yield(a, nil) {
-				return
-			}
-		}
-	}
-}
-
-func (m *memSource) Namespaces(ctx context.Context) ([]string, error) {
-	var out []string
-	for _, a := range m.aliases {
-		out = append(out, a.Namespace)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
-func (m *memSource) Info(ctx context.Context, id string) (repo.Info, error) {
-	s, ok := m.seqs[id]
-	if !ok {
-		return repo.Info{}, &repo.SeqNotFoundError{SeqID: id}
-	}
-	return repo.Info{SeqID: id, Length: int64(len(s)), Added: time.Date(2019, 5, 20, 0, 0, 0, 0, time.UTC)}, nil
-}
-
-func (m *memSource) Sequences(ctx context.Context) iter.Seq2[repo.Info, error] {
-	return func(yield func(repo.Info, error) bool) {
-		ids := slices.Sorted(maps(m.seqs))
-		for _, id := range ids {
-			info, _ := m.Info(ctx, id)
-			if !yield(info, nil) {
-				return
-			}
-		}
-	}
-}
-
-func maps(m map[string][]byte) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func (m *memSource) ReadSequence(ctx context.Context, id string, p []byte, start int64) (int, error) {
-	s, ok := m.seqs[id]
-	if !ok {
-		return 0, &repo.SeqNotFoundError{SeqID: id}
-	}
-	if start < 0 || start > int64(len(s)) {
-		return 0, &repo.CoordinateError{Msg: fmt.Sprintf("start %d", start)}
-	}
-	m.mu.Lock()
-	m.reads++
-	m.maxRead = max(m.maxRead, len(p))
-	m.mu.Unlock()
-	n := copy(p, s[start:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (m *memSource) Close() error { return nil }
 
 func requireFUSE(t *testing.T) {
 	t.Helper()
@@ -333,10 +237,8 @@ func TestMountRandomReads(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	src.mu.Lock()
-	defer src.mu.Unlock()
-	if src.maxRead > 1<<20 {
-		t.Errorf("largest single fetch %d residues: reads must not fetch whole sequences", src.maxRead)
+	if _, maxRead := src.ReadStats(); maxRead > 1<<20 {
+		t.Errorf("largest single fetch %d residues: reads must not fetch whole sequences", maxRead)
 	}
 }
 

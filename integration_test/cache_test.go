@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,44 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seqfs/seqfs/internal/redistest"
 	"github.com/seqfs/seqfs/internal/testutil"
 )
 
 const (
 	cacheChrIMD5 = "6681ac2f62509cfc220d78751b8dc524"
 )
-
-// startServeCached runs `seqfs -s LOC serve … SERVEARGS` on a free port and
-// returns the process once /healthz answers.
-func startServeCached(t testing.TB, loc string, serveArgs ...string) *serveProc {
-	t.Helper()
-	addr := "127.0.0.1:" + strconv.Itoa(testutil.FreePort(t))
-	p := &serveProc{base: "http://" + addr, done: make(chan struct{}), out: &lockedBuffer{}}
-	args := append([]string{"-s", loc, "serve", "--listen", addr, "--access-log", ""}, serveArgs...)
-	p.cmd = exec.Command(seqfsBin, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(p.stop)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if code, _, _ := tryGet(p.base + "/healthz"); code == 200 {
-			return p
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("seqfs serve exited: %s", p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("seqfs serve not healthy within 20 s: %s", p.out.String())
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
 
 var cacheHTTP = &http.Client{Timeout: 30 * time.Second}
 
@@ -115,8 +82,7 @@ func cacheStat(t testing.TB, dir string) map[string]string {
 // checks that cached ranges still read while uncached ones fail clearly;
 // then inspects and clears the directory with `seqfs cache`.
 func TestCacheServeOverRedis(t *testing.T) {
-	srv := redistest.Start(t)
-	loc := loadRedisSample(t, srv.URL())
+	srv, loc := startRedisSample(t)
 	dir := t.TempDir()
 	p := startServeCached(t, loc, "--cache-dir", dir, "--cache-size", "50M")
 

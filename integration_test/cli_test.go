@@ -236,28 +236,18 @@ func TestCLIReadCommands(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(seqfsBin, tt.args...)
-			cmd.Env = append(os.Environ(), tt.env...)
-			var out, errb strings.Builder
-			cmd.Stdout, cmd.Stderr = &out, &errb
-			err := cmd.Run()
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			stdout, stderr, code := seqfsEnv(t, tt.env, tt.args...)
 			if code != tt.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, errb.String())
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr)
 			}
-			if tt.stdout != "*" && out.String() != tt.stdout {
-				t.Errorf("stdout %q, want %q", out.String(), tt.stdout)
+			if tt.stdout != "*" && stdout != tt.stdout {
+				t.Errorf("stdout %q, want %q", stdout, tt.stdout)
 			}
-			if !strings.Contains(errb.String(), tt.stderr) {
-				t.Errorf("stderr %q does not contain %q", errb.String(), tt.stderr)
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.stderr)
 			}
-			if strings.Contains(errb.String(), "panic") {
-				t.Errorf("panic: %s", errb.String())
+			if strings.Contains(stderr, "panic") {
+				t.Errorf("panic: %s", stderr)
 			}
 		})
 	}

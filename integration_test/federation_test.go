@@ -3,13 +3,10 @@ package integration_test
 import (
 	"context"
 	"math/rand/v2"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,63 +20,6 @@ import (
 	"github.com/seqfs/seqfs/repo"
 	"github.com/seqfs/seqfs/repo/repotest"
 )
-
-// serveProc is a `seqfs … serve` process that a test can stop mid-run.
-type serveProc struct {
-	base string
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  *lockedBuffer
-}
-
-// startServeArgs runs `seqfs GLOBAL... serve` on a free loopback port and
-// waits for /healthz; it is stopped at cleanup if still running.
-func startServeArgs(t testing.TB, global ...string) *serveProc {
-	t.Helper()
-	addr := "127.0.0.1:" + strconv.Itoa(testutil.FreePort(t))
-	p := &serveProc{base: "http://" + addr, done: make(chan struct{}), out: &lockedBuffer{}}
-	p.cmd = exec.Command(seqfsBin, append(global, "serve", "--listen", addr, "--access-log", "")...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(p.stop)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("seqfs serve exited: %s", p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("seqfs serve not healthy within 20 s: %v %s", err, p.out.String())
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
-
-func (p *serveProc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-	case <-time.After(15 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
-}
 
 func openFacadeURL(t testing.TB, raw string) repo.Source {
 	t.Helper()

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/seqfs/seqfs/internal/testutil"
@@ -38,21 +37,3 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
-
-// seqfs runs the binary with args and returns stdout, stderr and the exit code.
-func seqfs(t testing.TB, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(seqfsBin, args...)
-	var out, errb bytesBuffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run seqfs %v: %v", args, err)
-	}
-	return out.String(), errb.String(), code
-}
-
-type bytesBuffer = strings.Builder

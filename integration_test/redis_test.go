@@ -2,96 +2,30 @@ package integration_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/seqfs/seqfs/backends/redis"
-	"github.com/seqfs/seqfs/backends/seqrepo"
-	"github.com/seqfs/seqfs/internal/redistest"
 	"github.com/seqfs/seqfs/internal/testutil"
-	"github.com/seqfs/seqfs/repo"
 )
-
-// loadRedisSample starts a redis-server and copies the sample instance into
-// it exactly (timestamps and history kept) with a small part size, so that
-// yeast chr I is split into 23 parts. It returns the source URL.
-func loadRedisSample(t testing.TB, srvURL string) string {
-	t.Helper()
-	ctx := context.Background()
-	loc := srvURL + "?prefix=it&part_size=10007"
-	u, _ := url.Parse(loc)
-	w, err := redis.OpenWriter(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	src, err := seqrepo.Open(ctx, testutil.SampleInstance(), seqrepo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	for info, err := range src.Sequences(ctx) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq, err := repo.Slice(ctx, src, info.SeqID, 0, repo.ToEnd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := repo.Collect(src.FindAliases(ctx, repo.AliasQuery{SeqID: info.SeqID, IncludeHistoric: true}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.(redis.Copier).StoreCopy(ctx, seq, info, recs); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
 
 // TestRedisMount mounts redis:// and checks every file of every alias
 // against the sample read with sqlite3 and samtools, like the SeqRepo mount.
 func TestRedisMount(t *testing.T) {
 	ref := loadSampleRef(t)
-	srv := redistest.Start(t)
-	loc := loadRedisSample(t, srv.URL())
+	_, loc := startRedisSample(t)
 	m := startMount(t, []string{"-s", loc})
-	ents, err := os.ReadDir(m.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var root []string
-	for _, e := range ents {
-		root = append(root, e.Name())
-	}
-	if want := []string{"MD5", "SEGUID", "SHA1", "VMC", "digest", "test"}; !slices.Equal(root, want) {
-		t.Errorf("root: %v, want %v", root, want)
-	}
+	checkSampleMount(t, ref, m.dir, "Redis")
 	listed := map[string][]string{}
 	for _, a := range ref.aliases {
 		listed[a.ns] = append(listed[a.ns], a.alias+".fa")
-		base := filepath.Join(m.dir, a.ns, a.alias)
-		seq := ref.seqs[a.seqID]
-		if fa := runTool(t, nil, "cat", base+".fa"); !bytes.Equal(fa, wrapFasta(a.alias, seq, 60)) {
-			t.Errorf("cat %s.fa differs (first diff at %d)", base, firstDiff(fa, wrapFasta(a.alias, seq, 60)))
-		}
-		if s, err := os.ReadFile(base + ".seq"); err != nil || !bytes.Equal(s, seq) {
-			t.Errorf("%s.seq: %v", base, err)
-		}
 	}
 	for ns, want := range listed {
 		ents, err := os.ReadDir(filepath.Join(m.dir, ns))
@@ -108,60 +42,6 @@ func TestRedisMount(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("ls %s: %q, want %q", ns, got, want)
 		}
-	}
-	// samtools reads regions through the mount, across part boundaries.
-	chr1 := "lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn"
-	fa := filepath.Join(m.dir, "digest", "SQ."+chr1+".fa")
-	for _, r := range [][2]int{{1, 60}, {10000, 10020}, {20010, 30030}, {230200, 230218}} {
-		out := runTool(t, nil, "samtools", "faidx", fa, fmt.Sprintf("SQ.%s:%d-%d", chr1, r[0], r[1]))
-		_, seqs := parseFasta(out)
-		if len(seqs) != 1 || !bytes.Equal(seqs[0], ref.seqs[chr1][r[0]-1:r[1]]) {
-			t.Errorf("samtools faidx %d-%d through the Redis mount differs", r[0], r[1])
-		}
-	}
-}
-
-// startServe runs `seqfs -s LOC serve` on a free loopback port and returns
-// its base URL once /healthz answers.
-func startServe(t testing.TB, loc string) string {
-	t.Helper()
-	addr := "127.0.0.1:" + strconv.Itoa(testutil.FreePort(t))
-	cmd := exec.Command(seqfsBin, "-s", loc, "serve", "--listen", addr, "--access-log", "")
-	var errb lockedBuffer
-	cmd.Stdout, cmd.Stderr = &errb, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return base
-			}
-		}
-		select {
-		case <-done:
-			t.Fatalf("seqfs serve exited: %s", errb.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("seqfs serve not healthy within 20 s: %v %s", err, errb.String())
-		}
-		time.Sleep(30 * time.Millisecond)
 	}
 }
 
@@ -183,8 +63,7 @@ func get(t testing.TB, u string, hdr ...string) (int, string, []byte) {
 // TestRedisServeSameAsSeqRepo serves the sample from the SeqRepo layout and
 // from its Redis copy and requires byte-identical HTTP answers.
 func TestRedisServeSameAsSeqRepo(t *testing.T) {
-	srv := redistest.Start(t)
-	loc := loadRedisSample(t, srv.URL())
+	_, loc := startRedisSample(t)
 	a := startServe(t, testutil.SampleInstance())
 	b := startServe(t, loc)
 	phix, chr1 := "IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF", "lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn"
@@ -220,8 +99,7 @@ func TestRedisServeSameAsSeqRepo(t *testing.T) {
 // the same commands over the SeqRepo layout; a server that is down gives a
 // fast error naming it.
 func TestRedisCLI(t *testing.T) {
-	srv := redistest.Start(t)
-	loc := loadRedisSample(t, srv.URL())
+	_, loc := startRedisSample(t)
 	inst := testutil.SampleInstance()
 	for _, args := range [][]string{
 		{"fetch", "--start", "9990", "--end", "10030", "MD5:6681ac2f62509cfc220d78751b8dc524"},
@@ -250,8 +128,7 @@ func TestRedisCLI(t *testing.T) {
 // DIR` and checks that the new instance exports the same FASTA and aliases
 // as the sample.
 func TestRedisCopyOut(t *testing.T) {
-	srv := redistest.Start(t)
-	loc := loadRedisSample(t, srv.URL())
+	_, loc := startRedisSample(t)
 	dst := filepath.Join(t.TempDir(), "out")
 	if _, errOut, code := seqfs(t, "copy", loc, dst); code != 0 {
 		t.Fatalf("seqfs copy %s %s: exit %d: %s", loc, dst, code, errOut)

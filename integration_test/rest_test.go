@@ -31,57 +31,6 @@ const (
 	chrVIT512 = "cfea89816a1a711055efbcdc32064df44feeb6b773990b07"
 )
 
-// restProc is a running `seqfs serve`.
-type restProc struct {
-	cmd    *exec.Cmd
-	base   string
-	stderr *lockedBuffer
-	done   chan error
-}
-
-// startRESTServe runs seqfs serve on the sample instance on a free loopback
-// port and waits for /healthz; it is stopped at test end.
-func startRESTServe(t testing.TB, extra ...string) *restProc {
-	t.Helper()
-	port := testutil.FreePort(t)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	args := append([]string{"-s", testutil.SampleInstance(), "serve", "--listen", addr}, extra...)
-	p := &restProc{cmd: exec.Command(seqfsBin, args...), base: "http://" + addr, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start seqfs serve: %v", err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		res, err := http.Get(p.base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return p
-			}
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("seqfs serve exited: %v\n%s", err, p.stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("seqfs serve did not become healthy: %v\n%s", err, p.stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 type httpResp struct {
 	status int
 	body   []byte
@@ -396,8 +345,8 @@ func TestRESTSeqRepoBytes(t *testing.T) {
 		t.Errorf("metrics:\n%s", m.body)
 	}
 	time.Sleep(400 * time.Millisecond) // access log is flushed every 200 ms
-	if n := strings.Count(p.stderr.String(), `"msg":"request"`); n < 20 {
-		t.Errorf("access log has %d request lines:\n%s", n, p.stderr.String())
+	if n := strings.Count(p.out.String(), `"msg":"request"`); n < 20 {
+		t.Errorf("access log has %d request lines:\n%s", n, p.out.String())
 	}
 }
 
@@ -410,23 +359,7 @@ func TestRESTCRAMRefPath(t *testing.T) {
 	work := t.TempDir()
 	ids := []string{"z-qJgWoacRBV77zcMgZN9E_utrdzmQsH", phiXID}
 	names := []string{"chrVI", "phiX"}
-	var fa, sam bytes.Buffer
-	sam.WriteString("@HD\tVN:1.6\tSO:unsorted\n")
-	for i, id := range ids {
-		fa.Write(wrapFasta(names[i], ref.seqs[id], 60))
-		sam.WriteString(fmt.Sprintf("@SQ\tSN:%s\tLN:%d\n", names[i], len(ref.seqs[id])))
-	}
-	r := rand.New(rand.NewPCG(11, 3))
-	for i := range 300 {
-		k := i % 2
-		seq := ref.seqs[ids[k]]
-		pos := r.IntN(len(seq) - 100)
-		read := []byte(string(seq[pos : pos+100]))
-		if i%4 == 0 {
-			read[30] = "ACGT"[(strings.IndexByte("ACGT", read[30])+1)%4]
-		}
-		sam.WriteString(fmt.Sprintf("r%d\t0\t%s\t%d\t60\t100M\t*\t0\t0\t%s\t%s\n", i, names[k], pos+1, read, strings.Repeat("I", 100)))
-	}
+	fa, sam := cramInput(ref, ids, names, rand.New(rand.NewPCG(11, 3)), 300, 4, 30)
 	refFa := filepath.Join(work, "ref.fa")
 	samPath := filepath.Join(work, "in.sam")
 	cram := filepath.Join(work, "in.cram")
@@ -446,26 +379,11 @@ func TestRESTCRAMRefPath(t *testing.T) {
 	if err != nil {
 		t.Fatalf("samtools view with REF_PATH=%s/sequence/%%s: %v\n%s", p.base, err, stderr.String())
 	}
-	var want []string
-	for _, l := range strings.Split(strings.TrimSpace(sam.String()), "\n") {
-		if !strings.HasPrefix(l, "@") {
-			want = append(want, l)
-		}
-	}
-	got := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(got) != len(want) {
-		t.Fatalf("decoded %d records, want %d", len(got), len(want))
-	}
-	for i := range want {
-		g := strings.Split(got[i], "\t")
-		if strings.Join(g[:min(11, len(g))], "\t") != want[i] {
-			t.Fatalf("record %d:\n got %s\nwant %s", i, got[i], want[i])
-		}
-	}
+	checkDecodedSAM(t, sam.String(), out)
 	time.Sleep(400 * time.Millisecond)
 	for _, md5 := range []string{chrVIMD5, phiXMD5} {
-		if !strings.Contains(p.stderr.String(), `"uri":"/sequence/`+md5+`"`) {
-			t.Errorf("htslib did not fetch %s from the server:\n%s", md5, p.stderr.String())
+		if !strings.Contains(p.out.String(), `"uri":"/sequence/`+md5+`"`) {
+			t.Errorf("htslib did not fetch %s from the server:\n%s", md5, p.out.String())
 		}
 	}
 	if ents, _ := os.ReadDir(home); len(ents) != 0 {
@@ -508,11 +426,10 @@ func TestRESTSlowClientAndShutdown(t *testing.T) {
 	// Graceful shutdown on SIGTERM.
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("seqfs serve after SIGTERM: %v\n%s", err, p.stderr.String())
+	case <-p.done:
+		if p.err != nil {
+			t.Errorf("seqfs serve after SIGTERM: %v\n%s", p.err, p.out.String())
 		}
-		p.done <- err // for the cleanup
 	case <-time.After(10 * time.Second):
 		t.Fatal("seqfs serve did not stop on SIGTERM")
 	}

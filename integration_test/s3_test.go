@@ -2,15 +2,10 @@ package integration_test
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,20 +13,6 @@ import (
 	"github.com/seqfs/seqfs/internal/s3test"
 	"github.com/seqfs/seqfs/internal/testutil"
 )
-
-// startS3Sample starts versitygw, points this process (and so every seqfs
-// it runs) at it and uploads the sample instance with `seqfs s3-upload`.
-func startS3Sample(t *testing.T) (*s3test.Server, string) {
-	t.Helper()
-	srv := s3test.Start(t)
-	srv.SetEnv(t)
-	srv.MakeBucket("seqrepo")
-	loc := "s3://seqrepo/yeast-phix/master"
-	if out, errs, code := seqfs(t, "s3-upload", testutil.SampleInstance(), loc); code != 0 {
-		t.Fatalf("seqfs s3-upload: exit %d\n%s%s", code, out, errs)
-	}
-	return srv, loc
-}
 
 // TestS3FetchCLI: `seqfs fetch` over s3:// prints what it prints for the
 // local instance, and --s3-stats reports the requests.
@@ -106,36 +87,7 @@ func TestS3Mount(t *testing.T) {
 	ref := loadSampleRef(t)
 	_, loc := startS3Sample(t)
 	m := startMount(t, []string{"-s", loc})
-	ents, err := os.ReadDir(m.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var root []string
-	for _, e := range ents {
-		root = append(root, e.Name())
-	}
-	if want := []string{"MD5", "SEGUID", "SHA1", "VMC", "digest", "test"}; !slices.Equal(root, want) {
-		t.Errorf("root: %v, want %v", root, want)
-	}
-	for _, a := range ref.aliases {
-		base := filepath.Join(m.dir, a.ns, a.alias)
-		seq := ref.seqs[a.seqID]
-		if fa := runTool(t, nil, "cat", base+".fa"); !bytes.Equal(fa, wrapFasta(a.alias, seq, 60)) {
-			t.Errorf("cat %s.fa differs (first diff at %d)", base, firstDiff(fa, wrapFasta(a.alias, seq, 60)))
-		}
-		if s, err := os.ReadFile(base + ".seq"); err != nil || !bytes.Equal(s, seq) {
-			t.Errorf("%s.seq: %v", base, err)
-		}
-	}
-	chr1 := "lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn"
-	fa := filepath.Join(m.dir, "digest", "SQ."+chr1+".fa")
-	for _, r := range [][2]int{{1, 60}, {10000, 10020}, {20010, 30030}, {230200, 230218}} {
-		out := runTool(t, nil, "samtools", "faidx", fa, fmt.Sprintf("SQ.%s:%d-%d", chr1, r[0], r[1]))
-		_, seqs := parseFasta(out)
-		if len(seqs) != 1 || !bytes.Equal(seqs[0], ref.seqs[chr1][r[0]-1:r[1]]) {
-			t.Errorf("samtools faidx %d-%d through the S3 mount differs", r[0], r[1])
-		}
-	}
+	checkSampleMount(t, ref, m.dir, "S3")
 }
 
 // TestS3CopyFromRedisLikeSource: s3-upload of a non-directory source goes
@@ -168,25 +120,6 @@ func TestS3UploadViaCopy(t *testing.T) {
 			}
 		}
 	}
-}
-
-// seqfsEnv runs the binary with env appended to this process's environment
-// (a later value of a variable wins) and returns stdout, stderr and the
-// exit code.
-func seqfsEnv(t testing.TB, env []string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(seqfsBin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytesBuffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run seqfs %v: %v", args, err)
-	}
-	return out.String(), errb.String(), code
 }
 
 // TestHTTPSFetchCLI serves the sample instance from an https static server

@@ -1,90 +1,23 @@
 package repo_test
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"io"
-	"iter"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seqfs/seqfs/internal/memsource"
 	"github.com/seqfs/seqfs/repo"
 )
 
-// memSource is a minimal in-memory repo.Source for testing the shared
-// resolution code: a list of alias records and a map of sequences.
+// memSource is an in-memory repo.Source for testing the shared resolution
+// code; added stamps what store adds.
 type memSource struct {
-	aliases []repo.Alias
-	seqs    map[string]string
-	added   time.Time
+	*memsource.Source
+	added time.Time
 }
-
-func (m *memSource) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) {
-		var out []repo.Alias
-		for _, a := range m.aliases {
-			if q.Match(a) {
-				out = append(out, a)
-			}
-		}
-		slices.SortFunc(out, func(a, b repo.Alias) int {
-			return cmp.Or(strings.Compare(a.SeqID, b.SeqID), strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Alias, b.Alias))
-		})
-		for _, a := range out {
-			if !yield(a, nil) {
-				return
-			}
-		}
-	}
-}
-
-func (m *memSource) NamespaceAliases(ctx context.Context, ns string) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) { yield(repo.Alias{}, repo.ErrUnsupported) }
-}
-
-func (m *memSource) Namespaces(ctx context.Context) ([]string, error) {
-	var out []string
-	for _, a := range m.aliases {
-		if a.Current {
-			out = append(out, a.Namespace)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
-func (m *memSource) Info(ctx context.Context, seqID string) (repo.Info, error) {
-	s, ok := m.seqs[seqID]
-	if !ok {
-		return repo.Info{}, &repo.SeqNotFoundError{SeqID: seqID}
-	}
-	return repo.Info{SeqID: seqID, Length: int64(len(s)), Alphabet: repo.Alphabet([]byte(s)), Added: m.added}, nil
-}
-
-func (m *memSource) Sequences(ctx context.Context) iter.Seq2[repo.Info, error] {
-	return func(yield func(repo.Info, error) bool) { yield(repo.Info{}, repo.ErrUnsupported) }
-}
-
-func (m *memSource) ReadSequence(ctx context.Context, seqID string, p []byte, start int64) (int, error) {
-	s, ok := m.seqs[seqID]
-	if !ok {
-		return 0, &repo.SeqNotFoundError{SeqID: seqID}
-	}
-	if start < 0 || start > int64(len(s)) {
-		return 0, &repo.CoordinateError{Msg: "out of range"}
-	}
-	n := copy(p, s[start:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (m *memSource) Close() error { return nil }
 
 // store adds a sequence with its digest aliases and the given ns:alias
 // pairs (API namespaces translated), like SeqRepo.store.
@@ -94,12 +27,9 @@ func (m *memSource) store(t *testing.T, seq string, nsaliases ...string) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.seqs == nil {
-		m.seqs = map[string]string{}
-	}
-	m.seqs[d.SeqID] = seq
+	m.Put(repo.Info{SeqID: d.SeqID, Length: int64(len(seq)), Alphabet: repo.Alphabet([]byte(seq)), Added: m.added}, []byte(seq))
 	add := func(ns, a string) {
-		m.aliases = append(m.aliases, repo.Alias{SeqID: d.SeqID, Namespace: ns, Alias: a, Added: m.added, Current: true})
+		m.AddAliases(repo.Alias{SeqID: d.SeqID, Namespace: ns, Alias: a, Added: m.added, Current: true})
 	}
 	add("VMC", d.VMC())
 	add("SHA1", d.SHA1)
@@ -114,13 +44,13 @@ func (m *memSource) store(t *testing.T, seq string, nsaliases ...string) string 
 
 // seqrepoTestSource mirrors the fixtures of SeqRepo's tests/test_seqrepo.py.
 func seqrepoTestSource(t *testing.T) *memSource {
-	m := &memSource{added: time.Date(2016, 8, 24, 5, 3, 11, 0, time.UTC)}
+	m := &memSource{Source: memsource.New(), added: time.Date(2016, 8, 24, 5, 3, 11, 0, time.UTC)}
 	m.store(t, "SMELLASSWEET", "en:rose", "fr:rose", "it:rosa")
 	m.store(t, "ASINCHANGE", "en:coin")
 	m.store(t, "ASINACORNER", "fr:coin")
 	m.store(t, "NCBISEQUENCE", "refseq:refseqac")
 	// A superseded binding must be ignored.
-	m.aliases = append(m.aliases, repo.Alias{SeqID: "0lhCSrLAuZIVydVIOyv7q4LIyl569J08", Namespace: "en", Alias: "rose", Current: false})
+	m.AddAliases(repo.Alias{SeqID: "0lhCSrLAuZIVydVIOyv7q4LIyl569J08", Namespace: "en", Alias: "rose", Current: false})
 	return m
 }
 

@@ -21,7 +21,7 @@ func BenchmarkSequenceHot(b *testing.B) {
 	src := newMemSource()
 	seq := randSeq(1_000_000, 3)
 	src.add(seq, true)
-	d := src.aliases[0].Alias // MD5 (first alias in namespace order)
+	d := src.Aliases()[0].Alias // MD5 (first alias in namespace order)
 	for _, withLog := range []bool{false, true} {
 		opts := Options{Logger: slog.New(slog.DiscardHandler)}
 		name := "nolog"

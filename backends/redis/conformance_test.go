@@ -89,20 +89,18 @@ func loadSample(t testing.TB, srvURL string, exact bool) string {
 }
 
 func TestConformance(t *testing.T) {
-	srv := redistest.Start(t)
-	loc := loadSample(t, srv.URL(), true)
-	repotest.Run(t, func(t *testing.T) repo.Source {
-		src, err := repo.Open(context.Background(), loc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src
-	})
+	runConformance(t, redistest.Start(t).URL())
 }
 
 func TestConformanceCluster(t *testing.T) {
-	cl := redistest.StartCluster(t)
-	loc := loadSample(t, cl.URL(), true)
+	runConformance(t, redistest.StartCluster(t).URL())
+}
+
+// runConformance loads the sample exactly into the Redis at srvURL and runs
+// the shared Source conformance suite on it.
+func runConformance(t *testing.T, srvURL string) {
+	t.Helper()
+	loc := loadSample(t, srvURL, true)
 	repotest.Run(t, func(t *testing.T) repo.Source {
 		src, err := repo.Open(context.Background(), loc)
 		if err != nil {
