@@ -455,23 +455,40 @@ func (i *Instance) Stats(ctx context.Context) (Stats, error) {
 		}
 		return s, nil
 	}
-	err = filepath.WalkDir(i.dir, func(p string, d fs.DirEntry, err error) error {
+	if s.SizeBytes, err = dirSize(ctx, i.dir); err != nil {
+		return Stats{}, err
+	}
+	return s, nil
+}
+
+// dirSize sums the sizes of the files under dir as SeqRepo's show-status
+// does with os.walk and os.path.getsize: a symlinked dir itself (such as
+// <root>/latest) is followed, symlinked subdirectories are not, symlinked
+// files count with their target's size.
+func dirSize(ctx context.Context, dir string) (int64, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", dir, err)
+	}
+	var total int64
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			s.SizeBytes += info.Size()
+		if d.IsDir() {
+			return ctx.Err()
 		}
-		return ctx.Err()
+		st, err := os.Stat(p)
+		if err != nil || st.IsDir() {
+			return nil // broken link, or a link to a directory (not walked)
+		}
+		total += st.Size()
+		return nil
 	})
 	if err != nil {
-		return Stats{}, fmt.Errorf("size of %s: %w", i.dir, err)
+		return 0, fmt.Errorf("size of %s: %w", dir, err)
 	}
-	return s, nil
+	return total, nil
 }
 
 func parseAddedPair(a, b sql.NullString) (time.Time, time.Time, error) {

@@ -522,9 +522,14 @@ func TestInstanceSizeFollowsLatestLink(t *testing.T) {
 		want += st.Size()
 	}
 	for _, dir := range []string{inst, filepath.Join(root, "latest")} {
-		got, err := instanceSize(context.Background(), dir)
-		if err != nil || got != want {
-			t.Errorf("instanceSize(%s) = %d, %v; want %d", dir, got, err, want)
+		i, err := seqrepo.Open(context.Background(), dir, seqrepo.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := i.Stats(context.Background())
+		i.Close()
+		if err != nil || st.SizeBytes != want {
+			t.Errorf("Stats(%s).SizeBytes = %d, %v; want %d", dir, st.SizeBytes, err, want)
 		}
 	}
 	out, errOut, code := runRead(t, "-r", root, "status")

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -93,45 +91,10 @@ func statusOne(ctx context.Context, w io.Writer, loc string) error {
 			dir = loc
 		}
 	}
-	size, err := instanceSize(ctx, ss.Dir())
-	if err != nil {
-		return fmt.Errorf("status of %s: %w", loc, err)
-	}
-	fmt.Fprintf(w, "instance directory: %s, %.1f GB\n", dir, float64(size)/1e9)
+	fmt.Fprintf(w, "instance directory: %s, %.1f GB\n", dir, float64(st.SizeBytes)/1e9)
 	fmt.Fprintf(w, "backends: fastadir (schema %s), seqaliasdb (schema %s) \n", st.SchemaVersion, st.SchemaVersion)
 	fmt.Fprintf(w, "sequences: %d sequences, %d residues, %d files\n", st.Sequences, st.Residues, st.Files)
 	fmt.Fprintf(w, "aliases: %d aliases, %d current, %d namespaces, %d sequences\n",
 		st.Aliases, st.CurrentAliases, st.Namespaces, st.AliasSequences)
 	return nil
-}
-
-// instanceSize sums the sizes of the files under dir as show-status does
-// with os.walk and os.path.getsize: a symlinked dir itself (such as
-// <root>/latest) is followed, symlinked subdirectories are not, symlinked
-// files count with their target's size. (Stats().SizeBytes reports 0 when
-// dir is a symlink, because filepath.WalkDir does not follow its root.)
-func instanceSize(ctx context.Context, dir string) (int64, error) {
-	root, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return 0, fmt.Errorf("size of %s: %w", dir, err)
-	}
-	var total int64
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return ctx.Err()
-		}
-		st, err := os.Stat(p)
-		if err != nil || st.IsDir() {
-			return nil // broken link, or a link to a directory (not walked)
-		}
-		total += st.Size()
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("size of %s: %w", dir, err)
-	}
-	return total, nil
 }
