@@ -170,3 +170,16 @@ func SortedNames(names []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// CollectionNotFoundError reports a collection name or digest that no
+// source holds. It matches ErrNotFound.
+type CollectionNotFoundError struct {
+	Ref string // the name or digest asked for
+}
+
+func (e *CollectionNotFoundError) Error() string {
+	return fmt.Sprintf("collection %s not found", e.Ref)
+}
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *CollectionNotFoundError) Is(target error) bool { return target == ErrNotFound }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/seqfs/seqfs/repo"
 )
@@ -29,17 +30,28 @@ type Source struct {
 	reads   int
 	maxRead int
 
+	colls     map[string]repo.Collection // by level-0 digest
+	collAdded map[string]time.Time       // by level-0 digest
+	collNames map[string]string          // name -> level-0 digest
+
 	// ReadHook, when set, is called at the start of every ReadSequence
 	// (before any lookup or counting); a non-nil error is returned as the
 	// read's error. Set it before the source is shared.
 	ReadHook func(ctx context.Context, seqID string, start int64) error
 }
 
-var _ repo.Source = (*Source)(nil)
+var (
+	_ repo.Source           = (*Source)(nil)
+	_ repo.CollectionSource = (*Source)(nil)
+	_ repo.CollectionWriter = (*Source)(nil)
+)
 
 // New returns an empty source.
 func New() *Source {
-	return &Source{seqs: map[string][]byte{}, infos: map[string]repo.Info{}}
+	return &Source{
+		seqs: map[string][]byte{}, infos: map[string]repo.Info{},
+		colls: map[string]repo.Collection{}, collAdded: map[string]time.Time{}, collNames: map[string]string{},
+	}
 }
 
 // Put stores seq under info.SeqID with info as its metadata (stored as
@@ -178,3 +190,68 @@ func (s *Source) ReadSequence(ctx context.Context, seqID string, p []byte, start
 
 // Close implements repo.Source; it does nothing.
 func (s *Source) Close() error { return nil }
+
+// StoreCollection implements repo.CollectionWriter. Unlike a real writer it
+// takes effect at once (there is no Commit); it checks that c is valid and
+// that its sequences are stored.
+func (s *Source) StoreCollection(ctx context.Context, name string, c repo.Collection) (string, error) {
+	if err := c.Validate(); err != nil {
+		return "", fmt.Errorf("store collection %q: %w", name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range c.SeqIDs {
+		if _, ok := s.infos[id]; !ok {
+			return "", fmt.Errorf("store collection %q: %w", name, &repo.SeqNotFoundError{SeqID: id})
+		}
+	}
+	d := c.Digest()
+	if _, ok := s.colls[d]; !ok {
+		s.colls[d] = c
+		s.collAdded[d] = time.Now().UTC()
+	}
+	if name != "" {
+		s.collNames[name] = d
+	}
+	return d, nil
+}
+
+// Collection implements repo.CollectionSource: a name first, then a digest.
+func (s *Source) Collection(ctx context.Context, nameOrDigest string) (repo.Collection, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.collNames[nameOrDigest]
+	if !ok {
+		d = nameOrDigest
+	}
+	c, ok := s.colls[d]
+	if !ok {
+		return repo.Collection{}, "", &repo.CollectionNotFoundError{Ref: nameOrDigest}
+	}
+	return c, d, nil
+}
+
+// Collections implements repo.CollectionSource, ordered by digest.
+func (s *Source) Collections(ctx context.Context) iter.Seq2[repo.CollectionInfo, error] {
+	return func(yield func(repo.CollectionInfo, error) bool) {
+		s.mu.Lock()
+		names := map[string][]string{}
+		for n, d := range s.collNames {
+			names[d] = append(names[d], n)
+		}
+		infos := make([]repo.CollectionInfo, 0, len(s.colls))
+		for d, c := range s.colls {
+			infos = append(infos, repo.CollectionInfo{
+				Digest: d, Names: repo.SortedNames(names[d]), Sequences: c.Len(),
+				Residues: c.Residues(), Added: s.collAdded[d],
+			})
+		}
+		s.mu.Unlock()
+		slices.SortFunc(infos, func(a, b repo.CollectionInfo) int { return strings.Compare(a.Digest, b.Digest) })
+		for _, i := range infos {
+			if !yield(i, nil) {
+				return
+			}
+		}
+	}
+}
