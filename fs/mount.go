@@ -38,6 +38,9 @@ type MountOptions struct {
 	// AllowOther lets users other than the mounting one read the mount
 	// (for a normal user this needs user_allow_other in /etc/fuse.conf).
 	AllowOther bool
+	// DefaultPermissions makes the kernel check file modes itself
+	// (the default_permissions mount option).
+	DefaultPermissions bool
 	// Debug logs every FUSE request.
 	Debug bool
 	// FsName is the source shown in /proc/mounts (default "seqfs").
@@ -196,6 +199,9 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	if opts.MountPoint == "" {
 		opts.MountPoint = abs
 	}
+	if err := CheckMountPermissions(abs, opts.AllowOther); err != nil {
+		return nil, err
+	}
 	fsys, err := New(src, opts.Options)
 	if err != nil {
 		return nil, err
@@ -218,10 +224,13 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		IgnoreSecurityLabels: true,
 	}
 	if os.Geteuid() == 0 {
-		mo.DirectMount = true
+		mo.DirectMountStrict = true // fusermount3 cannot do more than root can
 		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_RDONLY
 	} else {
 		mo.Options = []string{"ro", "nosuid", "nodev"}
+	}
+	if opts.DefaultPermissions {
+		mo.Options = append(mo.Options, "default_permissions")
 	}
 	if opts.Debug {
 		mo.Logger = log.New(os.Stderr, "fuse: ", log.LstdFlags)
@@ -234,6 +243,9 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	}
 	srv, err := gofs.Mount(abs, fsys.Root(), fopts)
 	if err != nil {
+		if xerr := explainMountError(abs, opts.AllowOther, err); xerr != nil {
+			return nil, xerr
+		}
 		switch {
 		case errors.Is(err, syscall.EBUSY):
 			return nil, fmt.Errorf("%w: mount %s: %v", ErrMountPointBusy, abs, err)
