@@ -31,6 +31,10 @@ const (
 )
 
 func main() {
+	setupDaemon()
+	if code, handled := runMountHelper(os.Args); handled {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args))
 }
 
@@ -44,6 +48,9 @@ func run(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "seqfs: %v\n", err)
+		if !notifyFailed(err) && daemonized {
+			slog.Error("seqfs daemon failed", "err", err)
+		}
 		return exitCode(err)
 	}
 	return exitOK
@@ -93,7 +100,7 @@ func newApp() *cli.App {
 			case v >= 2:
 				level = slog.LevelDebug
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+			slog.SetDefault(slog.New(slog.NewTextHandler(logWriter, &slog.HandlerOptions{Level: level})))
 			return nil
 		},
 		Commands: commands,

@@ -27,12 +27,12 @@ Examples:
   seqfs -s /usr/local/share/seqrepo/latest mount /mnt/seqrepo
   samtools faidx /mnt/seqrepo/NCBI/NC_000001.11.fa NC_000001.11:1-1000
   REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "line-width", Aliases: []string{"w"}, Value: seqfsfs.DefaultLineWidth, Usage: "residues per FASTA line"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users read the mount (normal users need user_allow_other in /etc/fuse.conf)"},
 			&cli.DurationFlag{Name: "cache-timeout", Value: seqfsfs.DefaultTimeout, Usage: "how long the kernel caches names and attributes"},
 			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
-		},
+		}, containerMountFlags...),
 		Action: mountAction,
 	})
 }
@@ -48,6 +48,11 @@ func mountAction(c *cli.Context) error {
 	if err := seqfsfs.CheckMountPoint(dir); err != nil {
 		return err
 	}
+	if c.Bool("die-with-parent") {
+		if err := dieWithParent(); err != nil {
+			return err
+		}
+	}
 	src, err := openSource(c)
 	if err != nil {
 		return err
@@ -58,13 +63,15 @@ func mountAction(c *cli.Context) error {
 			LineWidth: c.Int("line-width"),
 			Timeout:   c.Duration("cache-timeout"),
 		},
-		AllowOther: c.Bool("allow-other"),
-		Debug:      c.Bool("fuse-debug"),
-		FsName:     "seqfs:" + strings.Join(sourceLocations(c, "latest"), ","),
+		AllowOther:         c.Bool("allow-other"),
+		DefaultPermissions: c.Bool("default-permissions"),
+		Debug:              c.Bool("fuse-debug"),
+		FsName:             "seqfs:" + strings.Join(sourceLocations(c, "latest"), ","),
 	})
 	if err != nil {
 		return err
 	}
+	notifyReady()
 	fmt.Fprintf(os.Stderr, "seqfs: mounted at %s (stop with Ctrl-C, SIGTERM or fusermount3 -u %s)\n", srv.Dir(), srv.Dir())
 	done := make(chan struct{})
 	go func() { srv.Wait(); close(done) }()
