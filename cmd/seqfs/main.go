@@ -90,6 +90,7 @@ func newApp() *cli.App {
 			federationFlags[0], federationFlags[1],
 			cacheFlags[0], cacheFlags[1], cacheFlags[2], cacheFlags[3],
 			s3Flags[0], s3Flags[1], s3Flags[2],
+			remoteFlags[0], remoteFlags[1], remoteFlags[2],
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: &verbosity, Usage: "more logging (-v info, -vv debug)"},
 		},
 		Before: func(c *cli.Context) error {
