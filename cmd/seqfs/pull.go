@@ -165,7 +165,7 @@ func pullAction(c *cli.Context) error {
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
 		return fmt.Errorf("pull: root directory %s does not exist; create it first (mkdir -p %s)", root, root)
 	}
-	name := c.String("instance-name")
+	name := instanceName(c, "")
 	if from := c.String("from"); from != "" {
 		return pullFromSource(c, root, from, name)
 	}
