@@ -223,7 +223,7 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		DisableXAttrs:        true,
 		IgnoreSecurityLabels: true,
 	}
-	if os.Geteuid() == 0 {
+	if UsesMountSyscall() {
 		mo.DirectMountStrict = true // fusermount3 cannot do more than root can
 		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_RDONLY
 	} else {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -20,8 +21,8 @@ var ErrMountNotPermitted = errors.New("FUSE mount not permitted")
 // What works inside containers, quoted by the errors below.
 const containerHelp = "what works: (1) mount on the host and bind the mount point read-only into the container " +
 	"(bwrap --ro-bind /mnt/seqrepo /mnt/seqrepo, docker -v /mnt/seqrepo:/mnt/seqrepo:ro, apptainer --bind /mnt/seqrepo); " +
-	"(2) mount inside as uid 0 with CAP_SYS_ADMIN and /dev/fuse: " +
-	"bwrap --unshare-user --uid 0 --cap-add CAP_SYS_ADMIN --dev-bind /dev/fuse /dev/fuse …, " +
+	"(2) mount inside as uid 0 of a user namespace that owns its mount namespace, with CAP_SYS_ADMIN and /dev/fuse: " +
+	"unshare --user --map-root-user --mount …, bwrap --unshare-user --uid 0 --cap-add CAP_SYS_ADMIN --dev-bind /dev/fuse /dev/fuse … (bwrap started by root), " +
 	"docker run --device /dev/fuse --cap-add SYS_ADMIN …, apptainer exec --fusemount \"container:seqfs … mount /mnt/seqrepo\" …"
 
 // environment is what the permission checks look at; tests replace parts
@@ -90,6 +91,9 @@ func (e environment) check(dir string, allowOther bool) error {
 			"with --allow-other (fstab: -o allow_other) and let users read that mount",
 			ErrMountNotPermitted, e.devFuse, describeFile(e.devFuse), e.euid, err, e.devFuse)
 	}
+	if hasCapSysAdmin(e.statusPath) {
+		return nil // mounts with mount(2) like root
+	}
 	fm, err := e.fusermount()
 	if err != nil {
 		return fmt.Errorf("%w: unprivileged mounts need the setuid helper fusermount3, which is not installed "+
@@ -129,14 +133,63 @@ func explainMountError(dir string, allowOther bool, err error) error {
 	if cerr := env.check(dir, allowOther); cerr != nil {
 		return fmt.Errorf("mount %s: %w (%v)", dir, cerr, err)
 	}
-	if env.euid == 0 && errors.Is(err, syscall.EPERM) {
+	if (env.euid == 0 || hasCapSysAdmin(env.statusPath)) && errors.Is(err, syscall.EPERM) {
 		where := "this process lacks CAP_SYS_ADMIN"
-		if inUserNamespace(env.uidMapPath) {
-			where = "uid 0 of this user namespace lacks CAP_SYS_ADMIN, or the mount namespace belongs to another user namespace"
+		switch owned, oerr := mountNSOwnedByOwnUserNS(); {
+		case oerr == nil && !owned:
+			where = "this mount namespace belongs to a parent user namespace, so CAP_SYS_ADMIN here does not cover it " +
+				"(bwrap started by a normal user always nests a second user namespace, so nothing inside it can mount; " +
+				"mount on the host and bind the mount point in, or run seqfs under `unshare --user --map-root-user --mount`, " +
+				"or bwrap --unshare-user --uid 0 --cap-add CAP_SYS_ADMIN started by root)"
+		case inUserNamespace(env.uidMapPath) && hasCapSysAdmin(env.statusPath):
+			where = "the kernel refused a FUSE mount in this user namespace despite CAP_SYS_ADMIN (a seccomp or LSM policy of the container)"
+		case inUserNamespace(env.uidMapPath):
+			where = "uid 0 of this user namespace lacks CAP_SYS_ADMIN"
 		}
 		return fmt.Errorf("mount %s: %w: mount(2) was refused (%v): %s; %s", dir, ErrMountNotPermitted, err, where, containerHelp)
 	}
 	return nil
+}
+
+// hasCapSysAdmin reports whether CAP_SYS_ADMIN (bit 21) is in the
+// effective set of a /proc/<pid>/status file.
+func hasCapSysAdmin(statusPath string) bool {
+	v, err := strconv.ParseUint(procStatusField(statusPath, "CapEff"), 16, 64)
+	return err == nil && v&(1<<21) != 0
+}
+
+// UsesMountSyscall reports whether Mount uses mount(2) directly (as root or
+// with CAP_SYS_ADMIN) rather than fusermount3.
+func UsesMountSyscall() bool {
+	return os.Geteuid() == 0 || hasCapSysAdmin("/proc/self/status")
+}
+
+// mountNSOwnedByOwnUserNS reports whether this process's mount namespace
+// is owned by its own user namespace (NS_GET_USERNS on the mount namespace).
+func mountNSOwnedByOwnUserNS() (bool, error) {
+	mnt, err := os.Open("/proc/self/ns/mnt")
+	if err != nil {
+		return false, err
+	}
+	defer mnt.Close()
+	const nsGetUserns = 0xb701 // _IO(0xb7, 0x1)
+	fd, _, errno := syscall.Syscall(syscall.SYS_IOCTL, mnt.Fd(), nsGetUserns, 0)
+	if errno == syscall.EPERM {
+		return false, nil // the owner is an ancestor of this user namespace
+	}
+	if errno != 0 {
+		return false, errno
+	}
+	owner := os.NewFile(fd, "userns")
+	defer owner.Close()
+	var a, b syscall.Stat_t
+	if err := syscall.Fstat(int(owner.Fd()), &a); err != nil {
+		return false, err
+	}
+	if err := syscall.Stat("/proc/self/ns/user", &b); err != nil {
+		return false, err
+	}
+	return a.Ino == b.Ino && a.Dev == b.Dev, nil
 }
 
 // describeFile returns "mode owner-uid:gid" of path for messages.
@@ -146,9 +199,9 @@ func describeFile(path string) string {
 		return err.Error()
 	}
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		return fmt.Sprintf("mode %v, owner %d:%d", st.Mode(), sys.Uid, sys.Gid)
+		return fmt.Sprintf("mode %04o, owner %d:%d", st.Mode().Perm(), sys.Uid, sys.Gid)
 	}
-	return fmt.Sprintf("mode %v", st.Mode())
+	return fmt.Sprintf("mode %04o", st.Mode().Perm())
 }
 
 // inUserNamespace reports whether uid_map shows a user namespace other
