@@ -99,6 +99,9 @@ func (s *Server) Unmount(ctx context.Context) error {
 // The errors match ErrMountPointMissing, ErrMountPointBusy or
 // ErrStaleMount and say how to fix the problem.
 func CheckMountPoint(dir string) error {
+	if IsFDMountPoint(dir) {
+		return nil // mounted already by the caller (Apptainer --fusemount)
+	}
 	stale := func() error {
 		return fmt.Errorf("%w: %s is left over from a seqfs (or other FUSE) daemon that was killed "+
 			"(transport endpoint is not connected); clear it with `fusermount3 -u %s` (or as root `umount -l %s`) and mount again",
@@ -199,8 +202,11 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	if opts.MountPoint == "" {
 		opts.MountPoint = abs
 	}
-	if err := CheckMountPermissions(abs, opts.AllowOther); err != nil {
-		return nil, err
+	magic := IsFDMountPoint(dir)
+	if !magic {
+		if err := CheckMountPermissions(abs, opts.AllowOther); err != nil {
+			return nil, err
+		}
 	}
 	fsys, err := New(src, opts.Options)
 	if err != nil {
@@ -223,10 +229,12 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		DisableXAttrs:        true,
 		IgnoreSecurityLabels: true,
 	}
-	if UsesMountSyscall() {
+	switch {
+	case magic: // the caller mounted /dev/fd/N already; go-fuse serves it
+	case UsesMountSyscall():
 		mo.DirectMountStrict = true // fusermount3 cannot do more than root can
 		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_RDONLY
-	} else {
+	default:
 		mo.Options = []string{"ro", "nosuid", "nodev"}
 	}
 	if opts.DefaultPermissions {

@@ -249,3 +249,13 @@ func userAllowOther(path string) bool {
 	}
 	return false
 }
+
+// IsFDMountPoint reports whether dir is a /dev/fd/N "mount point": an open
+// /dev/fuse file descriptor that the caller has mounted already, as
+// Apptainer's --fusemount and libfuse 3.3's convention pass it. Mount
+// serves it directly; unmounting is the caller's business.
+func IsFDMountPoint(dir string) bool {
+	rest, ok := strings.CutPrefix(dir, "/dev/fd/")
+	n, err := strconv.Atoi(rest)
+	return ok && err == nil && n > 0
+}

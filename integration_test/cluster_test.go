@@ -410,3 +410,46 @@ cat /mnt/ref/MD5/` + phixMD5 + ".fa"
 	}
 	waitNoProcesses(t, bin, 10*time.Second)
 }
+
+// TestFDMountPoint does what Apptainer's --fusemount does: the runtime
+// opens /dev/fuse, mounts it on the mount point and runs seqfs with the
+// mount point given as /dev/fd/N; seqfs serves that descriptor.
+func TestFDMountPoint(t *testing.T) {
+	requireRoot(t)
+	want := phixFasta(t, 60)
+	dir := t.TempDir()
+	dev, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	data := "fd=" + strconv.Itoa(int(dev.Fd())) + ",rootmode=40000,user_id=0,group_id=0,allow_other"
+	if err := syscall.Mount("seqfs", dir, "fuse.seqfs", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_RDONLY, data); err != nil {
+		t.Fatalf("mount(2) /dev/fuse on %s: %v", dir, err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	cmd := exec.Command(seqfsBin, "-s", testutil.SampleInstance(), "mount", "/dev/fd/3")
+	cmd.ExtraFiles = []*os.File{dev}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	dev.Close() // seqfs holds the connection now
+	got, err := os.ReadFile(filepath.Join(dir, "MD5", phixMD5+".fa"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("read through the /dev/fd/3 mount: %v (equal %v)\n%s", err, bytes.Equal(got, want), stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("seqfs on /dev/fd/3 exited with %v after SIGTERM:\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("seqfs on /dev/fd/3 did not exit after SIGTERM:\n%s", stderr.String())
+	}
+}

@@ -83,6 +83,9 @@ func mountAction(c *cli.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if seqfsfs.IsFDMountPoint(dir) {
+		return nil // Apptainer --fusemount: the runtime unmounts when the container ends
+	}
 	if err := srv.Unmount(ctx); err != nil {
 		return err
 	}
