@@ -253,6 +253,23 @@ func TestFstabMountAndUmount(t *testing.T) {
 		t.Errorf("%s still mounted after umount", dir)
 	}
 
+	// drop_privileges: mount.fuse3 mounts /dev/fuse itself and runs seqfs
+	// without privileges on /dev/fd/N.
+	dropLog := filepath.Join(t.TempDir(), "seqfs-drop.log")
+	if out, err := exec.Command("mount", "-t", "fuse.seqfs", testutil.SampleInstance(), dir, "-o", "ro,allow_other,drop_privileges,log="+dropLog).CombinedOutput(); err != nil {
+		t.Fatalf("mount -o drop_privileges: %v\n%s", err, out)
+	}
+	if got, err := os.ReadFile(fa); err != nil || !bytes.Equal(got, phixFasta(t, 60)) {
+		t.Errorf("read %s through the drop_privileges mount: %v", fa, err)
+	}
+	if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+		t.Fatalf("umount %s: %v\n%s", dir, err, out)
+	}
+	waitFor(t, "the drop_privileges daemon to log its exit", 10*time.Second, func() bool {
+		b, _ := os.ReadFile(dropLog)
+		return strings.Contains(string(b), "unmounted from outside")
+	})
+
 	// Failures make mount(8) fail with seqfs's reason, and leave nothing mounted.
 	for _, tc := range []struct {
 		source, opts, want string

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	seqfsfs "github.com/seqfs/seqfs/fs"
 )
 
 // Detaching. The starter (what mount(8) runs) re-runs seqfs in a new
@@ -71,8 +73,9 @@ func detach(cfg helperConfig) int {
 		return exitNotFound
 	}
 	cmd := exec.Command(exe, cfg.args[1:]...)
-	cmd.Env = append(os.Environ(), envReadyFD+"=3")
-	cmd.ExtraFiles = []*os.File{w}
+	var readyFD int
+	cmd.ExtraFiles, readyFD = daemonFiles(cfg.args[len(cfg.args)-1], w)
+	cmd.Env = append(os.Environ(), envReadyFD+"="+strconv.Itoa(readyFD))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var out *os.File
 	switch cfg.log {
@@ -116,6 +119,24 @@ func detach(cfg helperConfig) int {
 		return code
 	}
 	return exitNotFound
+}
+
+// daemonFiles returns the daemon's extra files (fd 3 onwards) and the fd of
+// the readiness pipe w among them. A /dev/fd/N mount point (mount.fuse3's
+// drop_privileges mounts /dev/fuse itself and passes it so) keeps its
+// number in the daemon.
+func daemonFiles(dir string, w *os.File) ([]*os.File, int) {
+	n, err := strconv.Atoi(strings.TrimPrefix(dir, "/dev/fd/"))
+	if !seqfsfs.IsFDMountPoint(dir) || err != nil || n < 3 {
+		return []*os.File{w}, 3
+	}
+	files := make([]*os.File, n-3+1)
+	files[n-3] = os.NewFile(uintptr(n), "fuse")
+	if n == 3 {
+		return append(files, w), 4
+	}
+	files[0] = w
+	return files, 3
 }
 
 // exitStatus returns a process's exit code.
