@@ -186,6 +186,40 @@ func installMountHelper(t *testing.T) {
 	t.Cleanup(func() { os.Remove(link) })
 }
 
+// bgProc is a seqfs started in the background.
+type bgProc struct {
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	done   chan error
+}
+
+// startProc starts cmd, collecting its stderr.
+func startProc(t *testing.T, cmd *exec.Cmd) *bgProc {
+	t.Helper()
+	p := &bgProc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	return p
+}
+
+// waitExit checks that the process exits with status 0 within 10 s of
+// what (the event that should end it).
+func (p *bgProc) waitExit(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("seqfs exited with %v after %s:\n%s", err, what, p.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		t.Fatalf("seqfs still running 10 s after %s:\n%s", what, p.stderr)
+	}
+}
+
 // waitFor polls cond until it holds or within passes.
 func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
 	t.Helper()
@@ -327,14 +361,7 @@ func TestUnprivilegedMount(t *testing.T) {
 	}
 
 	// What works: the user's own mount point through fusermount3.
-	cmd := asUser(uid, gid, bin, "-s", sample, "mount", mp)
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	p := startProc(t, asUser(uid, gid, bin, "-s", sample, "mount", mp))
 	waitFor(t, "the user's mount", 20*time.Second, func() bool { return isMounted(mp) })
 	if out, errs, code := runAs(t, uid, gid, "cat", filepath.Join(mp, "MD5", phixMD5+".fa")); code != 0 || out != string(want) {
 		t.Errorf("user reading own mount: exit %d %s", code, errs)
@@ -346,15 +373,7 @@ func TestUnprivilegedMount(t *testing.T) {
 	if _, errs, code := runAs(t, uid, gid, "fusermount3", "-u", mp); code != 0 {
 		t.Fatalf("fusermount3 -u as the user: %s", errs)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("seqfs mount exited with %v after fusermount3 -u:\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("seqfs mount still running 10 s after fusermount3 -u")
-	}
+	p.waitExit(t, "fusermount3 -u")
 }
 
 func TestBubblewrapReadsHostMount(t *testing.T) {
@@ -447,26 +466,12 @@ func TestFDMountPoint(t *testing.T) {
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 	cmd := exec.Command(seqfsBin, "-s", testutil.SampleInstance(), "mount", "/dev/fd/3")
 	cmd.ExtraFiles = []*os.File{dev}
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	p := startProc(t, cmd)
 	dev.Close() // seqfs holds the connection now
 	got, err := os.ReadFile(filepath.Join(dir, "MD5", phixMD5+".fa"))
 	if err != nil || !bytes.Equal(got, want) {
-		t.Errorf("read through the /dev/fd/3 mount: %v (equal %v)\n%s", err, bytes.Equal(got, want), stderr.String())
+		t.Errorf("read through the /dev/fd/3 mount: %v (equal %v)\n%s", err, bytes.Equal(got, want), p.stderr.String())
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("seqfs on /dev/fd/3 exited with %v after SIGTERM:\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("seqfs on /dev/fd/3 did not exit after SIGTERM:\n%s", stderr.String())
-	}
+	p.waitExit(t, "SIGTERM")
 }

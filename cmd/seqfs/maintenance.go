@@ -85,15 +85,12 @@ func updateDigestsAction(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	dir, err := writeInstanceDir(c)
-	if err != nil {
-		return err
-	}
-	w, err := seqrepo.OpenWriter(c.Context, dir, seqrepo.WriterOptions{})
+	w, err := openWriteInstance(c)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	dir := w.Dir()
 	db, err := sql.Open("sqlite3", readOnlyDSN(seqrepo.SeqInfoDBPath(dir)))
 	if err != nil {
 		return fmt.Errorf("update-digests: %w", err)
@@ -215,20 +212,17 @@ func fetchLoadAction(c *cli.Context) error {
 	if err := fastain.ValidateAliases(wanted); err != nil {
 		return usageError{err}
 	}
-	dir, err := writeInstanceDir(c)
-	if err != nil {
-		return err
-	}
 	src, err := repo.Open(c.Context, c.String("from"))
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	w, err := seqrepo.OpenWriter(c.Context, dir, seqrepo.WriterOptions{})
+	w, err := openWriteInstance(c)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	dir := w.Dir()
 	loaded := 0
 	for _, a := range wanted {
 		if have, err := hasAlias(c.Context, w, a); err != nil {
@@ -313,4 +307,14 @@ func instanceName(c *cli.Context, def string) string {
 		}
 	}
 	return def
+}
+
+// openWriteInstance opens the instance a write command works on (see
+// writeInstanceDir) for writing; the caller closes it.
+func openWriteInstance(c *cli.Context) (*seqrepo.Writer, error) {
+	dir, err := writeInstanceDir(c)
+	if err != nil {
+		return nil, err
+	}
+	return seqrepo.OpenWriter(c.Context, dir, seqrepo.WriterOptions{})
 }
