@@ -160,11 +160,13 @@ func TestPullFromRsyncDaemon(t *testing.T) {
 
 func TestPullFromSourceURL(t *testing.T) {
 	_, redisLoc := startRedisSample(t)
+	_, s3Loc := startS3Sample(t)
 	root := t.TempDir()
 	want, _, _ := seqfs(t, "-s", testutil.SampleInstance(), "export-aliases")
 	for _, tc := range []struct{ from, name string }{
-		{redisLoc, "2021-01-01"},
-		{testutil.SampleInstance(), "2021-02-02"},
+		{redisLoc, "2021-01-01"},                  // copied sequence by sequence
+		{testutil.SampleInstance(), "2021-02-02"}, // copied file by file
+		{s3Loc, "2021-03-03"},                     // file by file, linked to 2021-02-02
 	} {
 		if _, errs, code := seqfs(t, "-r", root, "pull", "--from", tc.from, "-i", tc.name); code != 0 {
 			t.Fatalf("pull --from %s: exit %d\n%s", tc.from, code, errs)
@@ -172,6 +174,24 @@ func TestPullFromSourceURL(t *testing.T) {
 		if got, errs, _ := seqfs(t, "-s", filepath.Join(root, tc.name), "export-aliases"); got != want {
 			t.Errorf("pull --from %s: export-aliases differs\n%s", tc.from, errs)
 		}
+	}
+	// A file-by-file pull is exact: every file equals the source's.
+	for rel := range inodes(t, testutil.SampleInstance()) {
+		a, errA := os.ReadFile(filepath.Join(testutil.SampleInstance(), rel))
+		b, errB := os.ReadFile(filepath.Join(root, "2021-03-03", rel))
+		if errA != nil || errB != nil || string(a) != string(b) {
+			t.Errorf("%s of the s3 pull differs from the source (%v, %v)", rel, errA, errB)
+		}
+	}
+	// Sequence files unchanged since the newest local instance are hard links to it.
+	prev, cur := inodes(t, filepath.Join(root, "2021-02-02")), inodes(t, filepath.Join(root, "2021-03-03"))
+	for rel, ino := range cur {
+		if linked := prev[rel] == ino; linked != strings.HasPrefix(rel, "sequences/20") {
+			t.Errorf("%s: hard-linked to the previous instance %v", rel, linked)
+		}
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 3 {
+		t.Errorf("root has %d entries, want the 3 instances (no temporary directories)", len(ents))
 	}
 	if _, errs, code := seqfs(t, "-r", root, "pull", "--from", redisLoc); code != 2 || !strings.Contains(errs, "-i") {
 		t.Errorf("pull --from without a date name: exit %d, stderr %q", code, errs)

@@ -56,9 +56,10 @@ instance are hard links to it and take no space. An instance that exists locally
 skipped. --update-latest points <root>/latest at it; the global --dry-run prints the
 rsync command and changes nothing.
 
---from URL pulls from any seqfs source instead (s3://, https://, redis://, refget+https://,
-a directory …): every sequence and alias is copied and verified into a new instance
-named -i NAME (default: the URL's last path element when it is a date).
+--from URL pulls from any seqfs source instead. A SeqRepo-layout source (s3://, https://,
+a directory) is copied file by file, exactly, hard-linking sequence files the newest local
+instance has; others (redis://, refget+https://, …) sequence by sequence, verified. The new
+instance is -i NAME (default: the URL's last path element when it is a date).
 
 Examples:
   seqfs -r /usr/local/share/seqrepo pull --update-latest
@@ -300,11 +301,41 @@ func pullFromSource(c *cli.Context, root, loc, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := copyIntoNewInstance(c.Context, src, tmp); err != nil {
+	if files, ok := src.(instanceFiles); ok {
+		err = pullFiles(c, files, root, tmp)
+	} else {
+		err = copyIntoNewInstance(c.Context, src, tmp)
+	}
+	if err != nil {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("pull --from %s: %w", loc, err)
 	}
 	return finishPull(c, root, tmp, name)
+}
+
+// pullFiles copies a SeqRepo-layout instance file by file into tmp,
+// hard-linking files unchanged since the newest local instance, and checks
+// that the copy opens.
+func pullFiles(c *cli.Context, src instanceFiles, root, tmp string) error {
+	local, err := seqrepo.ListInstances(root)
+	if err != nil {
+		return err
+	}
+	prev := ""
+	if len(local) > 0 {
+		prev = filepath.Join(root, local[len(local)-1])
+	}
+	st, err := copyInstanceFiles(c.Context, src, tmp, prev)
+	if err != nil {
+		return err
+	}
+	inst, err := seqrepo.Open(c.Context, tmp, seqrepo.Options{})
+	if err != nil {
+		return fmt.Errorf("the copy does not open: %w", err)
+	}
+	inst.Close()
+	slog.Info("pulled files", "copied", st.copied, "bytes", st.bytes, "hard-linked", st.linked, "previous", prev)
+	return nil
 }
 
 // copyIntoNewInstance creates a SeqRepo instance at dir and copies src
