@@ -73,8 +73,12 @@ func detach(cfg helperConfig) int {
 		return exitNotFound
 	}
 	cmd := exec.Command(exe, cfg.args[1:]...)
-	var readyFD int
-	cmd.ExtraFiles, readyFD = daemonFiles(cfg.args[len(cfg.args)-1], w)
+	readyFD, fuseFD := daemonFDs(cfg.args[len(cfg.args)-1])
+	cmd.ExtraFiles = make([]*os.File, max(readyFD, fuseFD)-2) // fd 3 onwards
+	cmd.ExtraFiles[readyFD-3] = w
+	if fuseFD >= 0 {
+		cmd.ExtraFiles[fuseFD-3] = os.NewFile(uintptr(fuseFD), "fuse")
+	}
 	cmd.Env = append(os.Environ(), envReadyFD+"="+strconv.Itoa(readyFD))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var out *os.File
@@ -121,22 +125,20 @@ func detach(cfg helperConfig) int {
 	return exitNotFound
 }
 
-// daemonFiles returns the daemon's extra files (fd 3 onwards) and the fd of
-// the readiness pipe w among them. A /dev/fd/N mount point (mount.fuse3's
-// drop_privileges mounts /dev/fuse itself and passes it so) keeps its
-// number in the daemon.
-func daemonFiles(dir string, w *os.File) ([]*os.File, int) {
+// daemonFDs returns the daemon's descriptor numbers for the readiness pipe
+// and, for a /dev/fd/N mount point (mount.fuse3's drop_privileges mounts
+// /dev/fuse itself and passes it so), the FUSE descriptor, which keeps its
+// number N; fuseFD is -1 otherwise.
+func daemonFDs(dir string) (readyFD, fuseFD int) {
 	n, err := strconv.Atoi(strings.TrimPrefix(dir, "/dev/fd/"))
-	if !seqfsfs.IsFDMountPoint(dir) || err != nil || n < 3 {
-		return []*os.File{w}, 3
+	switch {
+	case !seqfsfs.IsFDMountPoint(dir) || err != nil || n < 3:
+		return 3, -1
+	case n == 3:
+		return 4, 3
+	default:
+		return 3, n
 	}
-	files := make([]*os.File, n-3+1)
-	files[n-3] = os.NewFile(uintptr(n), "fuse")
-	if n == 3 {
-		return append(files, w), 4
-	}
-	files[0] = w
-	return files, 3
 }
 
 // exitStatus returns a process's exit code.
