@@ -26,7 +26,12 @@ As root it mounts with mount(2); other users need fusermount3 (package fuse3).
 Examples:
   seqfs -s /usr/local/share/seqrepo/latest mount /mnt/seqrepo
   samtools faidx /mnt/seqrepo/NCBI/NC_000001.11.fa NC_000001.11:1-1000
-  REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram`,
+  REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram
+
+From /etc/fstab, systemd or autofs: mount -t fuse.seqfs SOURCE DIR -o ro,allow_other,…
+runs "seqfs SOURCE DIR -o OPTIONS", which detaches once the mount is ready. MOUNTPOINT
+/dev/fd/N serves an already mounted /dev/fuse descriptor (Apptainer --fusemount).
+In containers: --die-with-parent; who may mount where: docs/cluster.md.`,
 		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "line-width", Aliases: []string{"w"}, Value: seqfsfs.DefaultLineWidth, Usage: "residues per FASTA line"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users read the mount (normal users need user_allow_other in /etc/fuse.conf)"},
