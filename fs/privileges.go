@@ -94,15 +94,15 @@ func (e environment) check(dir string, allowOther bool) error {
 	if hasCapSysAdmin(e.statusPath) {
 		return nil // mounts with mount(2) like root
 	}
+	if inUserNamespace(e.uidMapPath) {
+		return fmt.Errorf("%w: seqfs runs as uid %d inside a user namespace (a container or sandbox), where the setuid helper fusermount3 "+
+			"cannot gain privileges (\"Operation not permitted\") even if it is installed; %s", ErrMountNotPermitted, e.euid, containerHelp)
+	}
 	fm, err := e.fusermount()
 	if err != nil {
 		return fmt.Errorf("%w: unprivileged mounts need the setuid helper fusermount3, which is not installed "+
 			"(Debian/Ubuntu: apt-get install fuse3; RHEL: dnf install fuse3), or mount as root",
 			ErrMountNotPermitted)
-	}
-	if inUserNamespace(e.uidMapPath) {
-		return fmt.Errorf("%w: seqfs runs as uid %d inside a user namespace (a container or sandbox), where the setuid helper %s "+
-			"cannot gain privileges (\"Operation not permitted\"); %s", ErrMountNotPermitted, e.euid, fm, containerHelp)
 	}
 	if noNewPrivs(e.statusPath) {
 		return fmt.Errorf("%w: this process runs with no_new_privs (bwrap, docker --security-opt no-new-privileges, systemd NoNewPrivileges=), "+

@@ -46,6 +46,10 @@ func TestMountPermissionChecks(t *testing.T) {
 		{"device not accessible", func(e *environment) { e.accessCheck = denied }, false, "chmod 0666"},
 		{"no fusermount3", func(e *environment) { e.fusermount = func() (string, error) { return "", errors.New("x") } }, false, "apt-get install fuse3"},
 		{"user namespace", func(e *environment) { e.uidMapPath = nsMap }, false, "--unshare-user --uid 0 --cap-add CAP_SYS_ADMIN"},
+		{"user namespace without fusermount3", func(e *environment) {
+			e.uidMapPath = nsMap
+			e.fusermount = func() (string, error) { return "", errors.New("x") }
+		}, false, "inside a user namespace"},
 		{"no_new_privs", func(e *environment) { e.statusPath = nnpStatus }, false, "no_new_privs"},
 		{"fusermount3 not setuid", func(e *environment) { e.fusermount = func() (string, error) { return plainFm, nil } }, false, "chmod u+s"},
 		{"allow_other refused", func(*environment) {}, true, "user_allow_other"},
