@@ -3,6 +3,7 @@ package integration_test
 import (
 	"bytes"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -220,6 +221,34 @@ func (p *bgProc) waitExit(t *testing.T, what string) {
 	}
 }
 
+// listenSyslog stands in for syslogd on /dev/log when nothing listens
+// there, collecting what is logged until cleanup; nil if a syslog daemon
+// runs (its log cannot be read back here).
+func listenSyslog(t *testing.T) *lockedBuffer {
+	t.Helper()
+	if _, err := os.Lstat("/dev/log"); err == nil {
+		t.Log("a syslog daemon owns /dev/log; not checking syslog output")
+		return nil
+	}
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: "/dev/log", Net: "unixgram"})
+	if err != nil {
+		t.Fatalf("listen on /dev/log: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(); os.Remove("/dev/log") })
+	var buf lockedBuffer
+	go func() {
+		b := make([]byte, 64<<10)
+		for {
+			n, err := conn.Read(b)
+			if err != nil {
+				return
+			}
+			buf.Write(append(b[:n:n], '\n'))
+		}
+	}()
+	return &buf
+}
+
 // waitFor polls cond until it holds or within passes.
 func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
 	t.Helper()
@@ -303,6 +332,19 @@ func TestFstabMountAndUmount(t *testing.T) {
 		b, _ := os.ReadFile(dropLog)
 		return strings.Contains(string(b), "unmounted from outside")
 	})
+
+	// Without log=, the daemon logs to syslog (the journal under systemd).
+	if sys := listenSyslog(t); sys != nil {
+		if out, err := exec.Command("mount", "-t", "fuse.seqfs", testutil.SampleInstance(), dir, "-o", "ro").CombinedOutput(); err != nil {
+			t.Fatalf("mount -o ro: %v\n%s", err, out)
+		}
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Fatalf("umount %s: %v\n%s", dir, err, out)
+		}
+		waitFor(t, "the daemon's syslog message", 10*time.Second, func() bool {
+			return strings.Contains(sys.String(), "seqfs") && strings.Contains(sys.String(), "unmounted from outside")
+		})
+	}
 
 	// Failures make mount(8) fail with seqfs's reason, and leave nothing mounted.
 	for _, tc := range []struct {
