@@ -81,21 +81,24 @@ func detach(cfg helperConfig) int {
 	}
 	cmd.Env = append(os.Environ(), envReadyFD+"="+strconv.Itoa(readyFD))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var out *os.File
+	// The daemon's stdout and stderr: the log file, the caller's stderr, or
+	// /dev/null (never closed descriptors, which a later open would reuse).
+	out, logPath := os.Stderr, cfg.log
 	switch cfg.log {
+	case "stderr":
 	case "syslog":
 		cmd.Env = append(cmd.Env, envLog+"=syslog")
-	case "stderr":
-		out = os.Stderr
+		logPath = os.DevNull
+		fallthrough
 	default:
-		if out, err = os.OpenFile(cfg.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640); err != nil {
+		if out, err = os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640); err != nil {
 			w.Close()
 			fmt.Fprintf(os.Stderr, "seqfs: log file: %v\n", err)
 			return exitUsage
 		}
 		defer out.Close()
 	}
-	cmd.Stdout, cmd.Stderr = out, out // nil = /dev/null
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		fmt.Fprintf(os.Stderr, "seqfs: start daemon: %v\n", err)
