@@ -38,6 +38,9 @@ type MountOptions struct {
 	// AllowOther lets users other than the mounting one read the mount
 	// (for a normal user this needs user_allow_other in /etc/fuse.conf).
 	AllowOther bool
+	// DefaultPermissions makes the kernel check file modes itself
+	// (the default_permissions mount option).
+	DefaultPermissions bool
 	// Debug logs every FUSE request.
 	Debug bool
 	// FsName is the source shown in /proc/mounts (default "seqfs").
@@ -96,6 +99,9 @@ func (s *Server) Unmount(ctx context.Context) error {
 // The errors match ErrMountPointMissing, ErrMountPointBusy or
 // ErrStaleMount and say how to fix the problem.
 func CheckMountPoint(dir string) error {
+	if IsFDMountPoint(dir) {
+		return nil // mounted already by the caller (Apptainer --fusemount)
+	}
 	stale := func() error {
 		return fmt.Errorf("%w: %s is left over from a seqfs (or other FUSE) daemon that was killed "+
 			"(transport endpoint is not connected); clear it with `fusermount3 -u %s` (or as root `umount -l %s`) and mount again",
@@ -196,6 +202,12 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	if opts.MountPoint == "" {
 		opts.MountPoint = abs
 	}
+	magic := IsFDMountPoint(dir)
+	if !magic {
+		if err := CheckMountPermissions(abs, opts.AllowOther); err != nil {
+			return nil, err
+		}
+	}
 	fsys, err := New(src, opts.Options)
 	if err != nil {
 		return nil, err
@@ -217,11 +229,16 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		DisableXAttrs:        true,
 		IgnoreSecurityLabels: true,
 	}
-	if os.Geteuid() == 0 {
-		mo.DirectMount = true
+	switch {
+	case magic: // the caller mounted /dev/fd/N already; go-fuse serves it
+	case UsesMountSyscall():
+		mo.DirectMountStrict = true // fusermount3 cannot do more than root can
 		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_RDONLY
-	} else {
+	default:
 		mo.Options = []string{"ro", "nosuid", "nodev"}
+	}
+	if opts.DefaultPermissions {
+		mo.Options = append(mo.Options, "default_permissions")
 	}
 	if opts.Debug {
 		mo.Logger = log.New(os.Stderr, "fuse: ", log.LstdFlags)
@@ -234,6 +251,9 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	}
 	srv, err := gofs.Mount(abs, fsys.Root(), fopts)
 	if err != nil {
+		if xerr := explainMountError(abs, opts.AllowOther, err); xerr != nil {
+			return nil, xerr
+		}
 		switch {
 		case errors.Is(err, syscall.EBUSY):
 			return nil, fmt.Errorf("%w: mount %s: %v", ErrMountPointBusy, abs, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/urfave/cli/v2"
@@ -39,19 +40,28 @@ func copyAction(c *cli.Context) error {
 		return err
 	}
 	defer w.Close()
-	bar := newRateBar("copy")
+	p, err := copyWithProgress(c.Context, src, w, "copy")
+	if err != nil {
+		return err
+	}
+	slog.Info("copy done", "from", srcLoc, "to", dstLoc, "sequences", p.Sequences, "new", p.Added,
+		"aliases", p.Aliases, "residues", p.Residues, "seconds", p.Elapsed.Seconds())
+	return nil
+}
+
+// copyWithProgress copies src into w with copier (verifying every
+// sequence), drawing a progress bar labelled label on a terminal.
+func copyWithProgress(ctx context.Context, src repo.Source, w repo.Writer, label string) (copier.Progress, error) {
+	bar := newRateBar(label)
 	defer bar.done()
-	p, err := copier.Copy(c.Context, src, w, copier.Options{
+	p, err := copier.Copy(ctx, src, w, copier.Options{
 		Verify: true,
 		OnProgress: func(p copier.Progress) {
 			bar.update(p.Sequences, p.Residues, p.Aliases, false)
 		},
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		bar.update(p.Sequences, p.Residues, p.Aliases, true)
 	}
-	bar.update(p.Sequences, p.Residues, p.Aliases, true)
-	slog.Info("copy done", "from", srcLoc, "to", dstLoc, "sequences", p.Sequences, "new", p.Added,
-		"aliases", p.Aliases, "residues", p.Residues, "seconds", p.Elapsed.Seconds())
-	return nil
+	return p, err
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/seqfs/seqfs/backends/seqrepo"
 	fastain "github.com/seqfs/seqfs/fasta"
 )
 
@@ -39,15 +38,12 @@ func loadAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("load needs at least one FASTA file (- for standard input)")
 	}
-	dir, err := writeInstanceDir(c)
-	if err != nil {
-		return err
-	}
-	w, err := seqrepo.OpenWriter(c.Context, dir, seqrepo.WriterOptions{})
+	w, err := openWriteInstance(c)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	dir := w.Dir()
 	bar := newRateBar("load")
 	defer bar.done()
 	var seqs, added, residues, aliases int64

@@ -31,6 +31,10 @@ const (
 )
 
 func main() {
+	setupDaemon()
+	if code, handled := runMountHelper(os.Args); handled {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args))
 }
 
@@ -44,6 +48,9 @@ func run(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "seqfs: %v\n", err)
+		if !notifyFailed(err) && daemonized {
+			slog.Error("seqfs daemon failed", "err", err)
+		}
 		return exitCode(err)
 	}
 	return exitOK
@@ -83,6 +90,7 @@ func newApp() *cli.App {
 			federationFlags[0], federationFlags[1],
 			cacheFlags[0], cacheFlags[1], cacheFlags[2], cacheFlags[3],
 			s3Flags[0], s3Flags[1], s3Flags[2],
+			remoteFlags[0], remoteFlags[1], remoteFlags[2],
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: &verbosity, Usage: "more logging (-v info, -vv debug)"},
 		},
 		Before: func(c *cli.Context) error {
@@ -93,7 +101,7 @@ func newApp() *cli.App {
 			case v >= 2:
 				level = slog.LevelDebug
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+			slog.SetDefault(slog.New(slog.NewTextHandler(logWriter, &slog.HandlerOptions{Level: level})))
 			return nil
 		},
 		Commands: commands,

@@ -26,13 +26,18 @@ As root it mounts with mount(2); other users need fusermount3 (package fuse3).
 Examples:
   seqfs -s /usr/local/share/seqrepo/latest mount /mnt/seqrepo
   samtools faidx /mnt/seqrepo/NCBI/NC_000001.11.fa NC_000001.11:1-1000
-  REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram`,
-		Flags: []cli.Flag{
+  REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram
+
+From /etc/fstab, systemd or autofs: mount -t fuse.seqfs SOURCE DIR -o ro,allow_other,…
+runs "seqfs SOURCE DIR -o OPTIONS", which detaches once the mount is ready. MOUNTPOINT
+/dev/fd/N serves an already mounted /dev/fuse descriptor (Apptainer --fusemount).
+In containers: --die-with-parent; who may mount where: docs/cluster.md.`,
+		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "line-width", Aliases: []string{"w"}, Value: seqfsfs.DefaultLineWidth, Usage: "residues per FASTA line"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users read the mount (normal users need user_allow_other in /etc/fuse.conf)"},
 			&cli.DurationFlag{Name: "cache-timeout", Value: seqfsfs.DefaultTimeout, Usage: "how long the kernel caches names and attributes"},
 			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
-		},
+		}, containerMountFlags...),
 		Action: mountAction,
 	})
 }
@@ -48,6 +53,11 @@ func mountAction(c *cli.Context) error {
 	if err := seqfsfs.CheckMountPoint(dir); err != nil {
 		return err
 	}
+	if c.Bool("die-with-parent") {
+		if err := dieWithParent(); err != nil {
+			return err
+		}
+	}
 	src, err := openSource(c)
 	if err != nil {
 		return err
@@ -58,13 +68,15 @@ func mountAction(c *cli.Context) error {
 			LineWidth: c.Int("line-width"),
 			Timeout:   c.Duration("cache-timeout"),
 		},
-		AllowOther: c.Bool("allow-other"),
-		Debug:      c.Bool("fuse-debug"),
-		FsName:     "seqfs:" + strings.Join(sourceLocations(c, "latest"), ","),
+		AllowOther:         c.Bool("allow-other"),
+		DefaultPermissions: c.Bool("default-permissions"),
+		Debug:              c.Bool("fuse-debug"),
+		FsName:             "seqfs:" + strings.Join(sourceLocations(c, "latest"), ","),
 	})
 	if err != nil {
 		return err
 	}
+	notifyReady()
 	fmt.Fprintf(os.Stderr, "seqfs: mounted at %s (stop with Ctrl-C, SIGTERM or fusermount3 -u %s)\n", srv.Dir(), srv.Dir())
 	done := make(chan struct{})
 	go func() { srv.Wait(); close(done) }()
@@ -76,6 +88,9 @@ func mountAction(c *cli.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if seqfsfs.IsFDMountPoint(dir) {
+		return nil // Apptainer --fusemount: the runtime unmounts when the container ends
+	}
 	if err := srv.Unmount(ctx); err != nil {
 		return err
 	}

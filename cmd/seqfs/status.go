@@ -24,8 +24,9 @@ type statsSource interface {
 
 func init() {
 	commands = append(commands, &cli.Command{
-		Name:  "status",
-		Usage: "show an instance's size and counts (seqrepo show-status)",
+		Name:    "status",
+		Aliases: []string{"show-status"},
+		Usage:   "show an instance's size and counts (seqrepo show-status)",
 		Description: "For each source (the -r/-i instance, each -s, or each source of --config) prints\n" +
 			"seqrepo show-status's report. Sources other than SeqRepo-layout instances have no\n" +
 			"statistics; status says so and exits 1.",
