@@ -19,8 +19,8 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"golang.org/x/sync/singleflight"
 
+	"github.com/seqfs/seqfs/internal/flight"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -72,7 +72,7 @@ type FS struct {
 	nsAt   time.Time
 
 	md5s *fifoCache[string] // seq_id → lowercase hex MD5
-	sf   singleflight.Group
+	sf   flight.Group[string] // MD5 computations shared by concurrent readers
 
 	infos   *fifoCache[repo.Info] // seq_id → Info
 	aliases *fifoCache[string]    // namespace NUL alias (DB form) → seq_id
@@ -216,17 +216,13 @@ func (f *FS) MD5(ctx context.Context, seqID string) (string, error) {
 	if sum, ok := f.md5s.get(seqID); ok {
 		return sum, nil
 	}
-	v, err, _ := f.sf.Do(seqID, func() (any, error) {
-		sum, err := f.md5Uncached(context.WithoutCancel(ctx), seqID)
+	return f.sf.Do(ctx, seqID, func(ctx context.Context) (string, error) {
+		sum, err := f.md5Uncached(ctx, seqID)
 		if err == nil {
 			f.md5s.put(seqID, sum)
 		}
 		return sum, err
 	})
-	if err != nil {
-		return "", err
-	}
-	return v.(string), nil
 }
 
 func (f *FS) md5Uncached(ctx context.Context, seqID string) (string, error) {

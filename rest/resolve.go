@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"golang.org/x/sync/singleflight"
-
+	"github.com/seqfs/seqfs/internal/flight"
 	"github.com/seqfs/seqfs/internal/lru"
 	"github.com/seqfs/seqfs/repo"
 )
@@ -41,7 +40,7 @@ type resolver struct {
 	src          repo.Source
 	style        repo.Style
 	cache        *lruCache
-	group        singleflight.Group
+	group        flight.Group[resolved] // a client that disconnects does not fail the others
 	hits, misses *atomic.Int64
 }
 
@@ -53,7 +52,7 @@ func (r *resolver) resolve(ctx context.Context, id string) (resolved, error) {
 		return v, nil
 	}
 	r.misses.Add(1)
-	v, err, _ := r.group.Do(id, func() (any, error) {
+	return r.group.Do(ctx, id, func(ctx context.Context) (resolved, error) {
 		seqID, err := repo.Resolve(ctx, r.src, id, "", r.style)
 		if err != nil {
 			return resolved{}, err
@@ -66,8 +65,4 @@ func (r *resolver) resolve(ctx context.Context, id string) (resolved, error) {
 		r.cache.add(id, res)
 		return res, nil
 	})
-	if err != nil {
-		return resolved{}, err
-	}
-	return v.(resolved), nil
 }
