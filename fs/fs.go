@@ -71,7 +71,7 @@ type FS struct {
 	nsList []string
 	nsAt   time.Time
 
-	md5s *fifoCache[string] // seq_id → lowercase hex MD5
+	md5s *fifoCache[string]   // seq_id → lowercase hex MD5
 	sf   flight.Group[string] // MD5 computations shared by concurrent readers
 
 	infos   *fifoCache[repo.Info] // seq_id → Info
