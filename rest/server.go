@@ -9,6 +9,33 @@
 // codes and identifier heuristics), except where that service answers 500
 // for a client mistake: an ambiguous refget identifier is 409 Conflict, and
 // an odd-length hexadecimal digest is 404 Not Found (it names no sequence).
+//
+// Deliberate differences, for an unauthenticated public endpoint:
+//
+//   - An identifier containing '%' is refused on every endpoint with 400
+//     ("SQL LIKE patterns are not accepted"). SeqRepo runs such an alias as
+//     an SQL LIKE pattern: the Python service answers a unique prefix match
+//     (ros% → rose) after a scan of the alias table, and "%" alone matches
+//     every sequence (a 2 MB ambiguity listing). seqfs does not treat '%'
+//     literally either, since the stores would still read it as a pattern.
+//     seqrepo-rest-service's own hex-digest heuristic (8 or more hex digits
+//     are an MD5 or TRUNC512 prefix) is kept on /seqrepo/1 and /refget/1;
+//     refget v2 names sequences by whole digests and does not apply it.
+//   - 5xx bodies carry a fixed detail ("the sequence source is unavailable;
+//     retry later", or an internal error); the full error, which names
+//     files and hosts, goes to the server log. 503 (with Retry-After) means
+//     retrying may succeed; any other storage failure (corrupt data,
+//     permission problems) is 500. A 409 from a federation does not name
+//     the sources that disagree.
+//   - refget v2 serves every RFC 9110 single byte range: "bytes=first-last",
+//     "bytes=first-" and the suffix "bytes=-n" (206 with Content-Range; 416
+//     for a first offset at or past the end or an empty suffix). /refget/1
+//     keeps the Python service's rule (only bytes=first-last, else 400).
+//
+// Slow clients: a response is written in chunks of at most 256 KiB from a
+// pooled buffer, each under its own write deadline (--write-timeout), so a
+// client that stops reading holds at most one buffer and is cut off when a
+// chunk cannot be delivered in time.
 package rest
 
 import (
