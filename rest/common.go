@@ -181,11 +181,22 @@ func (s *Server) writeSequence(w http.ResponseWriter, r *http.Request, status in
 			return
 		}
 		chunk = buf[:min(end-start, int64(len(buf)))]
-		if err := repo.ReadFull(ctx, s.src, seqID, chunk, start); err != nil {
+		if err := readChunk(ctx, w, s.src, seqID, chunk, start); err != nil {
 			if !errors.Is(err, context.Canceled) {
 				s.log.Error("read sequence mid-response; closing connection", "uri", r.RequestURI, "seq_id", seqID, "offset", start, "err", err)
 			}
 			return
 		}
 	}
+}
+
+// readChunk reads the next chunk of a long body holding an in-flight slot
+// of w's request (taken back for the read, released by the next write).
+func readChunk(ctx context.Context, w http.ResponseWriter, src repo.Source, seqID string, p []byte, start int64) error {
+	if sw, ok := w.(*statusWriter); ok {
+		if err := sw.reacquire(ctx); err != nil {
+			return err
+		}
+	}
+	return repo.ReadFull(ctx, src, seqID, p, start)
 }

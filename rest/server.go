@@ -32,10 +32,13 @@
 //     for a first offset at or past the end or an empty suffix). /refget/1
 //     keeps the Python service's rule (only bytes=first-last, else 400).
 //
-// Slow clients: a response is written in chunks of at most 256 KiB from a
+// Slow clients: a response is written in chunks of at most 32 KiB from a
 // pooled buffer, each under its own write deadline (--write-timeout), so a
 // client that stops reading holds at most one buffer and is cut off when a
-// chunk cannot be delivered in time.
+// chunk cannot be delivered in time. The in-flight limit (MaxInFlight)
+// counts requests resolving identifiers or reading the source; a request
+// blocked writing to its client holds no slot, so slow readers cannot keep
+// others from being served.
 package rest
 
 import (
@@ -115,8 +118,9 @@ type Server struct {
 }
 
 // bufSize is the size of pooled sequence buffers; longer bodies are
-// streamed in chunks of this size.
-const bufSize = 256 << 10
+// streamed in chunks of this size, so it bounds what a client that stops
+// reading keeps allocated.
+const bufSize = 32 << 10
 
 // New returns a Server over src.
 func New(src repo.Source, opts Options) *Server {
@@ -206,22 +210,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		h["Access-Control-Max-Age"] = hvMaxAge
 		rw.WriteHeader(http.StatusNoContent)
 		r.Pattern = "OPTIONS"
-	case s.sem != nil && !isOps:
-		select {
-		case s.sem <- struct{}{}:
-			s.metrics.inFlight.Add(1)
-			s.mux.ServeHTTP(rw, r)
-			s.metrics.inFlight.Add(-1)
-			<-s.sem
-		default:
-			s.metrics.rejected.Add(1)
-			h.Set("Retry-After", "1")
-			writeProblem(rw, http.StatusServiceUnavailable, "too many concurrent requests")
-		}
-	default:
-		s.metrics.inFlight.Add(1)
+	case isOps:
 		s.mux.ServeHTTP(rw, r)
-		s.metrics.inFlight.Add(-1)
+	case !rw.admit(s):
+		s.metrics.rejected.Add(1)
+		h.Set("Retry-After", "1")
+		writeProblem(rw, http.StatusServiceUnavailable, "too many concurrent requests")
+	default:
+		s.mux.ServeHTTP(rw, r)
+		rw.release()
 	}
 	if rw.status == 0 {
 		rw.status = http.StatusOK
@@ -233,17 +230,74 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// statusWriter records the status and body size of a response.
+// statusWriter records the status and body size of a response, and holds
+// the request's in-flight slot while the handler works.
+//
+// The in-flight limit counts requests that are resolving identifiers or
+// reading the source, not connections: the slot is released before any
+// byte is written to the client, and a long body takes it back (waiting,
+// not refusing) only for each chunk read from the source. A client that
+// stops reading therefore blocks in a write holding no slot and one chunk
+// buffer, until the per-chunk write deadline cuts it off.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	n      int64
+	srv    *Server
+	holds  bool // holds a slot of srv.sem (or is counted in flight)
+}
+
+// admit takes an in-flight slot for a new request without waiting; false
+// means the server is at its limit.
+func (w *statusWriter) admit(s *Server) bool {
+	w.srv = s
+	if s.sem != nil {
+		select {
+		case s.sem <- struct{}{}:
+		default:
+			return false
+		}
+	}
+	w.holds = true
+	s.metrics.inFlight.Add(1)
+	return true
+}
+
+// reacquire takes a slot back for more work on an admitted request,
+// waiting for one; it fails only when ctx ends.
+func (w *statusWriter) reacquire(ctx context.Context) error {
+	if w.holds || w.srv == nil {
+		return nil
+	}
+	if w.srv.sem != nil {
+		select {
+		case w.srv.sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	w.holds = true
+	w.srv.metrics.inFlight.Add(1)
+	return nil
+}
+
+// release gives the slot back, if held.
+func (w *statusWriter) release() {
+	if !w.holds {
+		return
+	}
+	w.holds = false
+	w.srv.metrics.inFlight.Add(-1)
+	if w.srv.sem != nil {
+		<-w.srv.sem
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
+	w.release() // writing may block on the client
 	w.ResponseWriter.WriteHeader(code)
 }
 
@@ -251,6 +305,7 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	w.release()
 	n, err := w.ResponseWriter.Write(p)
 	w.n += int64(n)
 	return n, err
