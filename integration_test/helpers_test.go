@@ -86,8 +86,8 @@ type serveProc struct {
 }
 
 // startServeProc runs `seqfs GLOBAL... serve --listen ADDR SERVEARGS...` on
-// a free loopback port and waits for /healthz; it is stopped at cleanup if
-// still running.
+// a free loopback port and waits until /healthz answers (ok or degraded);
+// it is stopped at cleanup if still running.
 func startServeProc(t testing.TB, global []string, serveArgs ...string) *serveProc {
 	t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(testutil.FreePort(t))
@@ -105,7 +105,8 @@ func startServeProc(t testing.TB, global []string, serveArgs ...string) *servePr
 		resp, err := http.Get(p.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			// 503 "degraded" is an answer too: a federation member is down.
+			if resp.StatusCode == 200 || resp.StatusCode == 503 {
 				return p
 			}
 		}

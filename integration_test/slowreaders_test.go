@@ -1,7 +1,6 @@
 package integration_test
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -92,7 +91,7 @@ func TestRESTSlowReaders(t *testing.T) {
 			}
 		}
 	}
-	rss, peak := rssOf(t, pid)
+	rss, peak := procKB(t, pid, "VmRSS")<<10, procKB(t, pid, "VmHWM")<<10
 	slices.Sort(lat)
 	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
 	t.Logf("%d slow readers: normal client p50 %v p99 %v max %v, %d failures; server RSS %d MB, peak %d MB",
@@ -124,34 +123,6 @@ func openFDs(t *testing.T, pid int) int {
 		t.Fatalf("list descriptors of %d: %v", pid, err)
 	}
 	return len(ents)
-}
-
-// rssOf returns the resident set size and its peak (VmRSS, VmHWM) of pid.
-func rssOf(t *testing.T, pid int) (rss, peak int64) {
-	t.Helper()
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		t.Fatalf("read status of %d: %v", pid, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		switch k {
-		case "VmRSS":
-			rss = n << 10
-		case "VmHWM":
-			peak = n << 10
-		}
-	}
-	if rss == 0 || peak == 0 {
-		t.Fatalf("no VmRSS/VmHWM in /proc/%d/status", pid)
-	}
-	return rss, peak
 }
 
 // quietResp is the outcome of httpGetQuiet.

@@ -115,6 +115,7 @@ type Server struct {
 	logMu    sync.Mutex
 	bufPool  sync.Pool
 	writeTO  time.Duration // per-chunk write deadline for long bodies
+	health   healthState
 }
 
 // bufSize is the size of pooled sequence buffers; longer bodies are
@@ -313,12 +314,6 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Content-Length", "3")
-	w.Write([]byte("ok\n"))
-}
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	b := s.metrics.render(s.v2.cache.len() + s.rest.cache.len())
