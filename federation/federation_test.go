@@ -198,11 +198,17 @@ func TestDownMember(t *testing.T) {
 		t.Errorf("aliases of phiX with a member down = %v, %v", aliases, err)
 	}
 	for name, err := range map[string]error{
-		"resolve":        func() error { _, err := repo.Resolve(ctx, fed, "refseq:NM_NOWHERE.1", "", repo.StyleSeqRepo); return err }(),
-		"resolve digest": func() error { _, err := repo.Resolve(ctx, fed, "ga4gh:SQ."+strings.Repeat("A", 32), "", repo.StyleRefget); return err }(),
-		"info":           func() error { _, err := fed.Info(ctx, strings.Repeat("B", 32)); return err }(),
-		"read":           func() error { _, err := fed.ReadSequence(ctx, strings.Repeat("B", 32), make([]byte, 4), 0); return err }(),
-		"aliases":        func() error { _, err := repo.Aliases(ctx, fed, strings.Repeat("B", 32)); return err }(),
+		"resolve": func() error {
+			_, err := repo.Resolve(ctx, fed, "refseq:NM_NOWHERE.1", "", repo.StyleSeqRepo)
+			return err
+		}(),
+		"resolve digest": func() error {
+			_, err := repo.Resolve(ctx, fed, "ga4gh:SQ."+strings.Repeat("A", 32), "", repo.StyleRefget)
+			return err
+		}(),
+		"info":    func() error { _, err := fed.Info(ctx, strings.Repeat("B", 32)); return err }(),
+		"read":    func() error { _, err := fed.ReadSequence(ctx, strings.Repeat("B", 32), make([]byte, 4), 0); return err }(),
+		"aliases": func() error { _, err := repo.Aliases(ctx, fed, strings.Repeat("B", 32)); return err }(),
 	} {
 		if !errors.Is(err, repo.ErrUnavailable) || errors.Is(err, repo.ErrNotFound) || !strings.Contains(err.Error(), "unavailable") || !strings.Contains(err.Error(), "src1") {
 			t.Errorf("%s of something the live member lacks: %v; want unavailable naming src1", name, err)
