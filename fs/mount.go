@@ -8,6 +8,7 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -65,29 +66,35 @@ func stillMounted(dir string) bool {
 	return err == nil && ok
 }
 
-// Unmount unmounts the file system, retrying while it is busy (a process
-// has a file open or its working directory inside) until ctx ends; then it
-// detaches the mount lazily so that none is left behind.
+// Unmount unmounts the file system. While it is busy (a process has a
+// file open or its working directory inside) it retries until ctx ends,
+// then detaches the mount lazily (umount2 MNT_DETACH as root, else
+// fusermount3 -u -z) and logs that it did: the mount point is free at once,
+// and the open files keep working only until the daemon exits.
 func (s *Server) Unmount(ctx context.Context) error {
 	var err error
-	for attempt := 0; ; attempt++ {
+	for {
 		if err = s.srv.Unmount(); err == nil || !stillMounted(s.dir) {
 			return nil
 		}
-		s.log.Warn("unmount failed, retrying", "mountpoint", s.dir, "err", err)
+		s.log.Warn("unmount: mount busy, retrying", "mountpoint", s.dir, "err", err)
 		select {
 		case <-ctx.Done():
 		case <-time.After(200 * time.Millisecond):
-			if attempt < 10 {
-				continue
-			}
+			continue
 		}
 		break
 	}
-	if lerr := syscall.Unmount(s.dir, syscall.MNT_DETACH); lerr != nil {
-		return fmt.Errorf("unmount %s: %w (lazy unmount also failed: %v; run fusermount3 -u %s)", s.dir, err, lerr, s.dir)
+	lerr := syscall.Unmount(s.dir, syscall.MNT_DETACH)
+	if lerr != nil {
+		// Not root: fusermount3 detaches lazily for the mount's owner.
+		out, ferr := exec.Command("fusermount3", "-u", "-z", s.dir).CombinedOutput()
+		if ferr != nil {
+			return fmt.Errorf("unmount %s: %w (lazy unmount also failed: %v; fusermount3 -u -z: %v %s; run `fusermount3 -u -z %s`)",
+				s.dir, err, lerr, ferr, strings.TrimSpace(string(out)), s.dir)
+		}
 	}
-	s.log.Warn("mount was busy; detached it lazily", "mountpoint", s.dir)
+	s.log.Warn("unmount: mount was busy (files open or working directories inside); detached it lazily", "mountpoint", s.dir)
 	return nil
 }
 

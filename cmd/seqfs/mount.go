@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -74,12 +76,42 @@ func mountAction(c *cli.Context) error {
 		return nil
 	case <-c.Context.Done():
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Stopping: a busy mount is retried for a few seconds, then detached
+	// lazily; the daemon then waits a little for open files to be closed
+	// and exits anyway. A second signal skips both waits.
+	slog.Warn("signal received: unmounting (send it again to stop at once)", "mountpoint", srv.Dir())
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
+	hurry := make(chan struct{})
+	go func() {
+		select {
+		case <-again:
+			slog.Warn("second signal: detaching the mount and exiting now", "mountpoint", srv.Dir())
+			close(hurry)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	if err := srv.Unmount(ctx); err != nil {
 		return err
 	}
-	<-done
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// Lazily detached with files still open: they keep the FUSE
+		// connection alive. Exiting closes it (their next reads fail).
+		wait, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		select {
+		case <-done:
+		case <-hurry:
+		case <-wait.Done():
+			slog.Warn("files are still open in the detached mount; exiting anyway (their next reads fail)", "mountpoint", srv.Dir())
+		}
+	}
 	fmt.Fprintf(os.Stderr, "seqfs: unmounted %s\n", srv.Dir())
 	return nil
 }
