@@ -76,17 +76,29 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	return r.NewInode(ctx, dir, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
 
-// Readdir lists DigestDir and every namespace (API names are not listed).
+// Readdir lists DigestDir, every namespace, and the API names (refseq,
+// ensembl, lrg, ga4gh, sha512t24u) whose DB namespace exists, since
+// lookups accept them too.
 func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	nss, err := r.fsys.namespaces(ctx)
 	if err != nil {
 		return nil, r.fsys.errno(err, "list namespaces")
 	}
-	entries := make([]fuse.DirEntry, 0, len(nss)+1)
-	entries = append(entries, fuse.DirEntry{Name: DigestDir, Mode: syscall.S_IFDIR, Ino: nameIno(DigestDir)})
-	for _, ns := range nss {
-		if name := escapeDir(ns); name != DigestDir {
+	entries := make([]fuse.DirEntry, 0, len(nss)+1+len(repo.APINamespaces))
+	seen := make(map[string]bool, cap(entries))
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
 			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: nameIno(name)})
+		}
+	}
+	add(DigestDir)
+	for _, ns := range nss {
+		add(escapeDir(ns))
+	}
+	for _, api := range repo.APINamespaces {
+		if db, _ := repo.TranslateAPI2DB(api, ""); db != api && slices.Contains(nss, db) {
+			add(api)
 		}
 	}
 	return gofs.NewListDirStream(entries), 0
