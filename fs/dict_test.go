@@ -2,12 +2,14 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/seqfs/seqfs/repo"
 )
@@ -63,5 +65,33 @@ func TestDictStatNeedsNoDigest(t *testing.T) {
 	want := "UR:file://" + dir + "/test/chr%201%20100%2525.fa\n"
 	if !strings.HasSuffix(string(b), want) {
 		t.Errorf("UR not percent-encoded: %q, want suffix %q", b, want)
+	}
+}
+
+// TestMountRefusesNonEmpty: a mount would hide the files of a non-empty
+// directory, so it is refused unless NonEmpty says to.
+func TestMountRefusesNonEmpty(t *testing.T) {
+	requireFUSE(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keep.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := newMemSource(nil, nil)
+	_, err := Mount(context.Background(), src, dir, MountOptions{})
+	if !errors.Is(err, ErrMountPointNotEmpty) || !strings.Contains(err.Error(), "--nonempty") || !strings.Contains(err.Error(), "keep.txt") {
+		t.Fatalf("mount over a non-empty dir: %v; want ErrMountPointNotEmpty naming the file and --nonempty", err)
+	}
+	srv, err := Mount(context.Background(), src, dir, MountOptions{NonEmpty: true})
+	if err != nil {
+		t.Fatalf("mount with NonEmpty: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Unmount(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Wait()
+	if b, err := os.ReadFile(filepath.Join(dir, "keep.txt")); err != nil || string(b) != "x" {
+		t.Errorf("file under the mount after unmount: %q, %v", b, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"os"
@@ -31,7 +32,29 @@ var (
 	// ErrStaleMount means the mount point is a FUSE mount whose daemon is
 	// gone ("transport endpoint is not connected").
 	ErrStaleMount = errors.New("stale FUSE mount")
+	// ErrMountPointNotEmpty means the mount point holds files that the
+	// mount would hide.
+	ErrMountPointNotEmpty = errors.New("mount point not empty")
 )
+
+// CheckEmpty returns an error matching ErrMountPointNotEmpty when dir has
+// any entry: a mount over it would hide them until it is unmounted.
+func CheckEmpty(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("mount point %s: %w", dir, err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("mount point %s: %w", dir, err)
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("%w: %s holds files (%s, …) that the mount would hide; choose an empty directory, or mount over it anyway with --nonempty",
+			ErrMountPointNotEmpty, dir, names[0])
+	}
+	return nil
+}
 
 // MountOptions configure Mount.
 type MountOptions struct {
@@ -43,6 +66,9 @@ type MountOptions struct {
 	Debug bool
 	// FsName is the source shown in /proc/mounts (default "seqfs").
 	FsName string
+	// NonEmpty allows mounting over a directory that holds files (hiding
+	// them while mounted); otherwise Mount refuses (ErrMountPointNotEmpty).
+	NonEmpty bool
 }
 
 // Server is a mounted file system.
@@ -195,6 +221,11 @@ func unescapeMountinfo(s string) string {
 func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) (*Server, error) {
 	if err := CheckMountPoint(dir); err != nil {
 		return nil, err
+	}
+	if !opts.NonEmpty {
+		if err := CheckEmpty(dir); err != nil {
+			return nil, err
+		}
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

@@ -34,6 +34,7 @@ Examples:
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users read the mount (normal users need user_allow_other in /etc/fuse.conf)"},
 			&cli.DurationFlag{Name: "cache-timeout", Value: seqfsfs.DefaultTimeout, Usage: "how long the kernel caches names and attributes"},
 			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
+			&cli.BoolFlag{Name: "nonempty", Usage: "mount over a directory that holds files (they are hidden while mounted)"},
 		},
 		Action: mountAction,
 	})
@@ -50,6 +51,11 @@ func mountAction(c *cli.Context) error {
 	if err := seqfsfs.CheckMountPoint(dir); err != nil {
 		return err
 	}
+	if !c.Bool("nonempty") {
+		if err := seqfsfs.CheckEmpty(dir); err != nil {
+			return err
+		}
+	}
 	src, err := openSource(c)
 	if err != nil {
 		return err
@@ -62,6 +68,7 @@ func mountAction(c *cli.Context) error {
 		},
 		AllowOther: c.Bool("allow-other"),
 		Debug:      c.Bool("fuse-debug"),
+		NonEmpty:   c.Bool("nonempty"),
 		FsName:     "seqfs:" + strings.Join(sourceLocations(c, "latest"), ","),
 	})
 	if err != nil {
