@@ -51,6 +51,13 @@ type Options struct {
 	// Logger receives errors that cannot be returned to a caller in full
 	// (the kernel sees only an errno). Default slog.Default().
 	Logger *slog.Logger
+	// Generation, when set, returns a token that changes whenever the
+	// source's aliases or sequences change (a writable instance that a
+	// `load` may extend while mounted). The mount then checks it every
+	// ChangePoll, drops cached listings when it changes, and lets the
+	// kernel keep failed lookups only for ChangePoll, so new names appear
+	// within about two seconds. Nil means the content never changes.
+	Generation func() string
 	// MaxNodes bounds how many looked-up files the daemon keeps nodes
 	// for: beyond it, the kernel is asked to drop its oldest entries
 	// (files in use stay), so that `ls -l` of a huge namespace holds

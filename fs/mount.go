@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -77,6 +78,9 @@ type Server struct {
 	dir  string
 	log  *slog.Logger
 	fsys *FS
+	root *rootNode
+	stop chan struct{} // ends the change watch (Options.Generation)
+	once sync.Once
 }
 
 // Dir returns the mount point.
@@ -98,6 +102,7 @@ func stillMounted(dir string) bool {
 // fusermount3 -u -z) and logs that it did: the mount point is free at once,
 // and the open files keep working only until the daemon exits.
 func (s *Server) Unmount(ctx context.Context) error {
+	s.once.Do(func() { close(s.stop) })
 	var err error
 	for {
 		if err = s.srv.Unmount(); err == nil || !stillMounted(s.dir) {
@@ -264,13 +269,18 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	if opts.Debug {
 		mo.Logger = log.New(os.Stderr, "fuse: ", log.LstdFlags)
 	}
+	negTimeout := timeout
+	if opts.Generation != nil {
+		negTimeout = min(timeout, ChangePoll)
+	}
 	fopts := &gofs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &timeout,
 		AttrTimeout:     &timeout,
-		NegativeTimeout: &timeout,
+		NegativeTimeout: &negTimeout,
 	}
-	srv, err := gofs.Mount(abs, fsys.Root(), fopts)
+	root := &rootNode{fsys: fsys}
+	srv, err := gofs.Mount(abs, root, fopts)
 	if err != nil {
 		switch {
 		case errors.Is(err, syscall.EBUSY):
@@ -283,5 +293,9 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		}
 		return nil, fmt.Errorf("mount %s: %w", abs, err)
 	}
-	return &Server{srv: srv, dir: abs, log: fsys.log, fsys: fsys}, nil
+	s := &Server{srv: srv, dir: abs, log: fsys.log, fsys: fsys, root: root, stop: make(chan struct{})}
+	if opts.Generation != nil {
+		go s.watch(opts.Generation, s.stop)
+	}
+	return s, nil
 }

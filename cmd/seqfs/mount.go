@@ -63,8 +63,9 @@ func mountAction(c *cli.Context) error {
 	defer src.Close()
 	srv, err := seqfsfs.Mount(c.Context, src, dir, seqfsfs.MountOptions{
 		Options: seqfsfs.Options{
-			LineWidth: c.Int("line-width"),
-			Timeout:   c.Duration("cache-timeout"),
+			LineWidth:  c.Int("line-width"),
+			Timeout:    c.Duration("cache-timeout"),
+			Generation: generationOf(c),
 		},
 		AllowOther: c.Bool("allow-other"),
 		Debug:      c.Bool("fuse-debug"),
