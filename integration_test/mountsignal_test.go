@@ -63,3 +63,20 @@ func TestFSSignalWithOpenFile(t *testing.T) {
 		})
 	}
 }
+
+// TestFSNonEmptyMountPoint: mounting over a directory with files would
+// hide them; the CLI refuses and says how to insist (--nonempty).
+func TestFSNonEmptyMountPoint(t *testing.T) {
+	requireFUSE(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := seqfs(t, append(sampleGlobal(), "mount", dir)...)
+	if code == 0 || !strings.Contains(stderr, "--nonempty") || !strings.Contains(stderr, "notes.txt") {
+		t.Fatalf("mount over a non-empty dir: exit %d, %q; want a refusal naming the file and --nonempty", code, stderr)
+	}
+	if isMounted(dir) {
+		t.Fatalf("refused mount left %s mounted", dir)
+	}
+}
