@@ -69,6 +69,11 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		}
 	}
 	if dir == nil {
+		// The namespace may be in a source that is down (a federation
+		// member): then it is unavailable, not missing.
+		if err := repo.CheckHealth(ctx, r.fsys.src); errors.Is(err, repo.ErrUnavailable) {
+			return nil, r.fsys.errno(err, "lookup namespace", "name", name)
+		}
 		return nil, syscall.ENOENT
 	}
 	dir.name = name

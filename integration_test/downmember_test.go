@@ -57,7 +57,7 @@ func TestFederationDownMember(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(m.dir, "MD5", phiXMD5+".seq")); err != nil || !strings.HasPrefix(string(b), "GAGTTTTATC") {
 		t.Errorf("read phiX through the mount with a member down: %.20q, %v", b, err)
 	}
-	for _, name := range []string{"MD5/" + strings.Repeat("f", 32) + ".fa", "test/NM_NOWHERE.1.fa", "digest/SQ." + strings.Repeat("A", 32) + ".fa"} {
+	for _, name := range []string{"MD5/" + strings.Repeat("f", 32) + ".fa", "test/NM_NOWHERE.1.fa", "digest/SQ." + strings.Repeat("A", 32) + ".fa", "refseq/NM_NOWHERE.1.fa"} {
 		if _, err := os.Stat(filepath.Join(m.dir, name)); !errors.Is(err, syscall.EIO) {
 			t.Errorf("stat %s with a member down: %v; want EIO", name, err)
 		}
