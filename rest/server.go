@@ -39,6 +39,11 @@
 // counts requests resolving identifiers or reading the source; a request
 // blocked writing to its client holds no slot, so slow readers cannot keep
 // others from being served.
+//
+// /healthz answers 200 "ok" when every source can answer, and 503
+// "degraded: …" when one cannot (a federation member that is down, or the
+// only source; see repo.CheckHealth), so that monitors and load balancers
+// acting on the status code notice; the server log names the source.
 package rest
 
 import (
@@ -67,8 +72,11 @@ type Options struct {
 	// CacheSize bounds the identifier-resolution LRU (entries per
 	// identifier style); 0 means 100,000, negative disables the cache.
 	CacheSize int
-	// MaxInFlight limits concurrent requests; more are answered 503 with
-	// Retry-After. 0 means 1024; negative means no limit.
+	// MaxInFlight limits the requests resolving identifiers or reading the
+	// source at once (not those blocked writing to a slow client); a new
+	// request beyond it is answered 503 with Retry-After, while a long
+	// response already under way waits for a slot between chunks. 0 means
+	// 1024; negative means no limit.
 	MaxInFlight int
 	// AccessLog receives one JSON line per request (time, level, msg,
 	// remote, method, uri, route, status, bytes, ms — the shape of
