@@ -86,7 +86,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 	deadline := time.Now().Add(40 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached within 10s")
+			t.Fatal("condition not reached within 40s")
 		}
 		time.Sleep(time.Millisecond)
 	}
