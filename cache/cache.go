@@ -38,8 +38,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
+	"github.com/seqfs/seqfs/internal/flight"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -125,7 +124,7 @@ type Cache struct {
 	negMu  sync.Mutex
 	negSeq map[string]time.Time // seq_id → when found unknown
 
-	flight singleflight.Group
+	flight flight.Group[any] // shared fetches, detached from any one caller
 
 	hits, memHits, misses, requests, reqErrors, fetched atomic.Int64
 
@@ -373,7 +372,7 @@ func (c *Cache) Info(ctx context.Context, seqID string) (repo.Info, error) {
 			c.disk.corrupt(c.disk.path(entryName(key)), entryName(key), fmt.Errorf("%w: undecodable info for %s", errEntry, seqID))
 		}
 	}
-	v, err := c.do(ctx, key, func(ctx context.Context) (any, error) {
+	v, err := c.flight.Do(ctx, key, func(ctx context.Context) (any, error) {
 		c.miss()
 		info, err := c.src.Info(ctx, seqID)
 		c.backend(err)
@@ -421,20 +420,6 @@ func (c *Cache) ReadSequence(ctx context.Context, seqID string, p []byte, start 
 	return n, nil
 }
 
-// do runs fn once for all concurrent callers with the same key. When the
-// caller whose context ran fn was cancelled, the others try once more with
-// their own context.
-func (c *Cache) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
-	for try := 0; ; try++ {
-		v, err, shared := c.flight.Do(key, func() (any, error) { return fn(ctx) })
-		if err != nil && shared && try == 0 && ctx.Err() == nil &&
-			(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-			continue
-		}
-		return v, err
-	}
-}
-
 // blockLen is the number of residues in block idx of a sequence.
 func (c *Cache) blockLen(idx, length int64) int64 {
 	return min(c.bsize, length-idx*c.bsize)
@@ -468,7 +453,7 @@ func (c *Cache) block(ctx context.Context, seqID string, idx, length int64) ([]b
 				fmt.Errorf("%w: block %d of %s has %d residues, want %d", errEntry, idx, seqID, len(b), want))
 		}
 	}
-	v, err := c.do(ctx, key, func(ctx context.Context) (any, error) {
+	v, err := c.flight.Do(ctx, key, func(ctx context.Context) (any, error) {
 		c.miss()
 		buf := make([]byte, headerSize+len(key)+int(want))
 		data := buf[headerSize+len(key):]
@@ -582,7 +567,7 @@ func (c *Cache) findAliases(ctx context.Context, q repo.AliasQuery) (aliasResult
 			}
 		}
 	}
-	v, err := c.do(ctx, key, func(ctx context.Context) (any, error) {
+	v, err := c.flight.Do(ctx, key, func(ctx context.Context) (any, error) {
 		c.miss()
 		r := aliasResult{fetched: time.Now()}
 		var ferr error

@@ -2,7 +2,10 @@
 // a sequence is read from the first source that has it; identifier
 // resolution, aliases and namespaces are the union, with duplicates
 // collapsed by seq_id. A source that is down is skipped with a logged
-// warning; a call fails only when no source can answer.
+// warning, and what the others answer stands; but a question none of them
+// can answer (an identifier or sequence they lack) fails as unavailable
+// (repo.ErrUnavailable: 503, EIO), not "not found", since the answer may be
+// in the source that is down. CheckHealth reports which members are down.
 package federation
 
 import (
@@ -13,6 +16,7 @@ import (
 	"iter"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -140,26 +144,43 @@ func (f *Federation) memberStreams(open func(m Member) iter.Seq2[repo.Alias, err
 }
 
 // mergeAliases merges the members' streams in order, skipping failed
-// members; if every member failed the last error is yielded.
+// members; if every member failed the last error is yielded. When the
+// members that answered have no record but one could not be asked, the
+// stream fails with an error matching repo.ErrUnavailable: the record may
+// be in the member that is down, so "not found" would be wrong.
 func (f *Federation) mergeAliases(op string, streams []iter.Seq2[tagged, error], order func(a, b repo.Alias) int) iter.Seq2[tagged, error] {
 	return func(yield func(tagged, error) bool) {
-		failed := 0
-		var lastErr error
+		failed, down := 0, -1
+		var lastErr, downErr error
 		onErr := func(i int, err error) error {
 			f.skip(i, op, err)
 			failed++
 			lastErr = err
+			if down < 0 && !errors.Is(err, repo.ErrUnsupported) {
+				down, downErr = i, err
+			}
 			if failed == len(streams) {
 				return lastErr
 			}
 			return nil
 		}
+		records := 0
 		for t, err := range mergeSorted(streams, func(a, b tagged) int { return order(a.a, b.a) }, onErr) {
-			if !yield(t, err) {
+			if !yield(t, err) || err != nil {
 				return
 			}
+			records++
+		}
+		if records == 0 && down >= 0 {
+			yield(tagged{}, f.unavailable(op, down, downErr))
 		}
 	}
+}
+
+// unavailable is the error for a question that the members that answered
+// could not answer while member i, which might hold the answer, failed.
+func (f *Federation) unavailable(what string, i int, err error) error {
+	return repo.Unavailable(fmt.Sprintf("%s: unavailable: not in the sources that answered, and source %s could not be asked", what, f.members[i].Name), err)
 }
 
 func bySeqNsAlias(a, b repo.Alias) int {
@@ -184,7 +205,7 @@ func boolCmp(a, b bool) int {
 // PreferFirst, which keeps the first member's binding.
 func (f *Federation) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2[repo.Alias, error] {
 	streams := f.memberStreams(func(m Member) iter.Seq2[repo.Alias, error] { return m.Source.FindAliases(ctx, q) })
-	merged := f.mergeAliases("find aliases", streams, bySeqNsAlias)
+	merged := f.mergeAliases("find aliases "+describe(q), streams, bySeqNsAlias)
 	if q.Alias == "" {
 		return dedupe(merged)
 	}
@@ -217,6 +238,18 @@ func (f *Federation) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Se
 			}
 		}
 	}
+}
+
+// describe names what an alias query asks for, in messages.
+func describe(q repo.AliasQuery) string {
+	var parts []string
+	if q.SeqID != "" {
+		parts = append(parts, "seq_id "+q.SeqID)
+	}
+	if q.Namespace != "" || q.Alias != "" {
+		parts = append(parts, q.Namespace+":"+q.Alias)
+	}
+	return strings.Join(parts, " ")
 }
 
 // resolveConflicts finds current (namespace, alias) bindings that members
@@ -415,8 +448,8 @@ func (f *Federation) withOwner(ctx context.Context, seqID, op string, fn func(re
 			return err
 		}
 	}
+	down := -1
 	var downErr error
-	answered := false
 	for i, m := range f.members {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -424,18 +457,20 @@ func (f *Federation) withOwner(ctx context.Context, seqID, op string, fn func(re
 		err := fn(m.Source)
 		switch {
 		case errors.Is(err, repo.ErrNotFound):
-			answered = true
 			continue
 		case errors.Is(err, repo.ErrUnavailable):
 			f.skip(i, op, err)
-			downErr = err
+			if down < 0 {
+				down, downErr = i, err
+			}
 			continue
 		}
 		f.remember(seqID, i)
 		return err
 	}
-	if !answered && downErr != nil {
-		return downErr // no member could answer
+	if down >= 0 {
+		// The sequence may be in the member that is down.
+		return f.unavailable("sequence "+seqID, down, downErr)
 	}
 	return &repo.SeqNotFoundError{SeqID: seqID}
 }

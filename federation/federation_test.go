@@ -172,22 +172,68 @@ func (d downSource) ReadSequence(context.Context, string, []byte, int64) (int, e
 }
 func (downSource) Close() error { return nil }
 
-// A member that is down is skipped: the others answer every question.
-func TestDownMemberSkipped(t *testing.T) {
-	repotest.Run(t, func(t *testing.T) repo.Source {
-		return newFed(t, federation.Options{}, downSource{}, openSample(t), downSource{})
-	})
+// A member that is down is skipped: the others answer what they hold. An
+// identifier or sequence they lack is unavailable, not "not found": the
+// member that is down might hold it.
+func TestDownMember(t *testing.T) {
+	ctx := context.Background()
 	fed := newFed(t, federation.Options{}, downSource{}, openSample(t))
-	if _, err := fed.Namespaces(context.Background()); err != nil {
+	if _, err := fed.Namespaces(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if fed.MemberStats()["src1"] != 1 {
 		t.Errorf("failures of the down member not counted: %v", fed.MemberStats())
 	}
+	const phiXMD5, phiXID = "3332ed720ac7eaa9b3655c06f6b9e196", "IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF"
+	for _, style := range []repo.Style{repo.StyleSeqRepo, repo.StyleREST, repo.StyleRefget} {
+		id, err := repo.Resolve(ctx, fed, "MD5:"+phiXMD5, "", style)
+		if err != nil || id != phiXID {
+			t.Errorf("style %d: resolve phiX with a member down = %q, %v", style, id, err)
+		}
+	}
+	if got, err := repo.Slice(ctx, fed, phiXID, 0, 10); err != nil || string(got) != "GAGTTTTATC" {
+		t.Errorf("read phiX with a member down = %q, %v", got, err)
+	}
+	if aliases, err := repo.Aliases(ctx, fed, phiXID); err != nil || len(aliases) == 0 {
+		t.Errorf("aliases of phiX with a member down = %v, %v", aliases, err)
+	}
+	for name, err := range map[string]error{
+		"resolve": func() error {
+			_, err := repo.Resolve(ctx, fed, "refseq:NM_NOWHERE.1", "", repo.StyleSeqRepo)
+			return err
+		}(),
+		"resolve digest": func() error {
+			_, err := repo.Resolve(ctx, fed, "ga4gh:SQ."+strings.Repeat("A", 32), "", repo.StyleRefget)
+			return err
+		}(),
+		"info":    func() error { _, err := fed.Info(ctx, strings.Repeat("B", 32)); return err }(),
+		"read":    func() error { _, err := fed.ReadSequence(ctx, strings.Repeat("B", 32), make([]byte, 4), 0); return err }(),
+		"aliases": func() error { _, err := repo.Aliases(ctx, fed, strings.Repeat("B", 32)); return err }(),
+	} {
+		if !errors.Is(err, repo.ErrUnavailable) || errors.Is(err, repo.ErrNotFound) || !strings.Contains(err.Error(), "unavailable") || !strings.Contains(err.Error(), "src1") {
+			t.Errorf("%s of something the live member lacks: %v; want unavailable naming src1", name, err)
+		}
+	}
 	// When every member is down the call fails with ErrUnavailable.
 	all := newFed(t, federation.Options{}, downSource{}, downSource{})
-	if _, err := repo.Resolve(context.Background(), all, "MD5:3332ed720ac7eaa9b3655c06f6b9e196", "", repo.StyleSeqRepo); !errors.Is(err, repo.ErrUnavailable) {
+	if _, err := repo.Resolve(ctx, all, "MD5:"+phiXMD5, "", repo.StyleSeqRepo); !errors.Is(err, repo.ErrUnavailable) {
 		t.Errorf("all down: got %v, want ErrUnavailable", err)
+	}
+	// Without a member down, unknown is still not found.
+	up := newFed(t, federation.Options{}, openSample(t), openSample(t))
+	if _, err := repo.Resolve(ctx, up, "refseq:NM_NOWHERE.1", "", repo.StyleSeqRepo); !errors.Is(err, repo.ErrNotFound) {
+		t.Errorf("all up, unknown alias: %v, want not found", err)
+	}
+}
+
+func TestCheckHealth(t *testing.T) {
+	ctx := context.Background()
+	if err := repo.CheckHealth(ctx, newFed(t, federation.Options{}, openSample(t), openSample(t))); err != nil {
+		t.Errorf("all members up: %v", err)
+	}
+	err := repo.CheckHealth(ctx, newFed(t, federation.Options{}, openSample(t), downSource{}))
+	if !errors.Is(err, repo.ErrUnavailable) || !strings.Contains(err.Error(), "src2") || strings.Contains(err.Error(), "src1") {
+		t.Errorf("second member down: %v; want unavailable naming src2 only", err)
 	}
 }
 

@@ -39,3 +39,12 @@ func (c *fifoCache[V]) put(k string, v V) {
 	c.next = (c.next + 1) % len(c.ring)
 	c.m[k] = v
 }
+
+// clear drops every entry.
+func (c *fifoCache[V]) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	clear(c.ring)
+	c.next = 0
+}

@@ -7,10 +7,12 @@
 //	/<namespace>/<alias>.seq      the raw sequence: no header, no newlines, size = length
 //	/digest/SQ.<id>.fa            the same four files by GA4GH identifier
 //
-// Every namespace of the source is a directory of the root; lookups also
-// accept SeqRepo's API names (refseq, ensembl, lrg, ga4gh, sha512t24u),
-// which are not listed. /MD5/<md5>.seq is what htslib wants for
-// REF_PATH=MOUNT/MD5/%s.seq.
+// Every namespace of the source is a directory of the root, and so is each
+// of SeqRepo's API names (refseq, ensembl, lrg, ga4gh, sha512t24u) whose
+// DB namespace exists (NCBI, Ensembl, LRG, VMC). /MD5/<md5>.seq is what
+// htslib wants for REF_PATH=MOUNT/MD5/%s.seq. The size of every file, .dict
+// included, is known without a digest lookup; a .dict's MD5 is looked up
+// when it is read. Its UR is a file:// URI, percent-encoded.
 //
 // Sizes are exact without reading any sequence; a read of bytes [o, o+n)
 // of a .fa is one subsequence fetch plus inserted newlines. Content is

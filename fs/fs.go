@@ -19,8 +19,8 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"golang.org/x/sync/singleflight"
 
+	"github.com/seqfs/seqfs/internal/flight"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -51,6 +51,13 @@ type Options struct {
 	// Logger receives errors that cannot be returned to a caller in full
 	// (the kernel sees only an errno). Default slog.Default().
 	Logger *slog.Logger
+	// Generation, when set, returns a token that changes whenever the
+	// source's aliases or sequences change (a writable instance that a
+	// `load` may extend while mounted). The mount then checks it every
+	// ChangePoll, drops cached listings when it changes, and lets the
+	// kernel keep failed lookups only for ChangePoll, so new names appear
+	// within about two seconds. Nil means the content never changes.
+	Generation func() string
 	// MaxNodes bounds how many looked-up files the daemon keeps nodes
 	// for: beyond it, the kernel is asked to drop its oldest entries
 	// (files in use stay), so that `ls -l` of a huge namespace holds
@@ -71,8 +78,8 @@ type FS struct {
 	nsList []string
 	nsAt   time.Time
 
-	md5s *fifoCache[string] // seq_id → lowercase hex MD5
-	sf   singleflight.Group
+	md5s *fifoCache[string]   // seq_id → lowercase hex MD5
+	sf   flight.Group[string] // MD5 computations shared by concurrent readers
 
 	infos   *fifoCache[repo.Info] // seq_id → Info
 	aliases *fifoCache[string]    // namespace NUL alias (DB form) → seq_id
@@ -216,17 +223,13 @@ func (f *FS) MD5(ctx context.Context, seqID string) (string, error) {
 	if sum, ok := f.md5s.get(seqID); ok {
 		return sum, nil
 	}
-	v, err, _ := f.sf.Do(seqID, func() (any, error) {
-		sum, err := f.md5Uncached(context.WithoutCancel(ctx), seqID)
+	return f.sf.Do(ctx, seqID, func(ctx context.Context) (string, error) {
+		sum, err := f.md5Uncached(ctx, seqID)
 		if err == nil {
 			f.md5s.put(seqID, sum)
 		}
 		return sum, err
 	})
-	if err != nil {
-		return "", err
-	}
-	return v.(string), nil
 }
 
 func (f *FS) md5Uncached(ctx context.Context, seqID string) (string, error) {

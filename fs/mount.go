@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,7 +33,29 @@ var (
 	// ErrStaleMount means the mount point is a FUSE mount whose daemon is
 	// gone ("transport endpoint is not connected").
 	ErrStaleMount = errors.New("stale FUSE mount")
+	// ErrMountPointNotEmpty means the mount point holds files that the
+	// mount would hide.
+	ErrMountPointNotEmpty = errors.New("mount point not empty")
 )
+
+// CheckEmpty returns an error matching ErrMountPointNotEmpty when dir has
+// any entry: a mount over it would hide them until it is unmounted.
+func CheckEmpty(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("mount point %s: %w", dir, err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("mount point %s: %w", dir, err)
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("%w: %s holds files (%s, …) that the mount would hide; choose an empty directory, or mount over it anyway with --nonempty",
+			ErrMountPointNotEmpty, dir, names[0])
+	}
+	return nil
+}
 
 // MountOptions configure Mount.
 type MountOptions struct {
@@ -45,6 +70,9 @@ type MountOptions struct {
 	Debug bool
 	// FsName is the source shown in /proc/mounts (default "seqfs").
 	FsName string
+	// NonEmpty allows mounting over a directory that holds files (hiding
+	// them while mounted); otherwise Mount refuses (ErrMountPointNotEmpty).
+	NonEmpty bool
 }
 
 // Server is a mounted file system.
@@ -53,6 +81,9 @@ type Server struct {
 	dir  string
 	log  *slog.Logger
 	fsys *FS
+	root *rootNode
+	stop chan struct{} // ends the change watch (Options.Generation)
+	once sync.Once
 }
 
 // Dir returns the mount point.
@@ -68,29 +99,36 @@ func stillMounted(dir string) bool {
 	return err == nil && ok
 }
 
-// Unmount unmounts the file system, retrying while it is busy (a process
-// has a file open or its working directory inside) until ctx ends; then it
-// detaches the mount lazily so that none is left behind.
+// Unmount unmounts the file system. While it is busy (a process has a
+// file open or its working directory inside) it retries until ctx ends,
+// then detaches the mount lazily (umount2 MNT_DETACH as root, else
+// fusermount3 -u -z) and logs that it did: the mount point is free at once,
+// and the open files keep working only until the daemon exits.
 func (s *Server) Unmount(ctx context.Context) error {
+	s.once.Do(func() { close(s.stop) })
 	var err error
-	for attempt := 0; ; attempt++ {
+	for {
 		if err = s.srv.Unmount(); err == nil || !stillMounted(s.dir) {
 			return nil
 		}
-		s.log.Warn("unmount failed, retrying", "mountpoint", s.dir, "err", err)
+		s.log.Warn("unmount: mount busy, retrying", "mountpoint", s.dir, "err", err)
 		select {
 		case <-ctx.Done():
 		case <-time.After(200 * time.Millisecond):
-			if attempt < 10 {
-				continue
-			}
+			continue
 		}
 		break
 	}
-	if lerr := syscall.Unmount(s.dir, syscall.MNT_DETACH); lerr != nil {
-		return fmt.Errorf("unmount %s: %w (lazy unmount also failed: %v; run fusermount3 -u %s)", s.dir, err, lerr, s.dir)
+	lerr := syscall.Unmount(s.dir, syscall.MNT_DETACH)
+	if lerr != nil {
+		// Not root: fusermount3 detaches lazily for the mount's owner.
+		out, ferr := exec.Command("fusermount3", "-u", "-z", s.dir).CombinedOutput()
+		if ferr != nil {
+			return fmt.Errorf("unmount %s: %w (lazy unmount also failed: %v; fusermount3 -u -z: %v %s; run `fusermount3 -u -z %s`)",
+				s.dir, err, lerr, ferr, strings.TrimSpace(string(out)), s.dir)
+		}
 	}
-	s.log.Warn("mount was busy; detached it lazily", "mountpoint", s.dir)
+	s.log.Warn("unmount: mount was busy (files open or working directories inside); detached it lazily", "mountpoint", s.dir)
 	return nil
 }
 
@@ -195,6 +233,11 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	if err := CheckMountPoint(dir); err != nil {
 		return nil, err
 	}
+	if !opts.NonEmpty {
+		if err := CheckEmpty(dir); err != nil {
+			return nil, err
+		}
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("mount point %s: %w", dir, err)
@@ -243,13 +286,18 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	if opts.Debug {
 		mo.Logger = log.New(os.Stderr, "fuse: ", log.LstdFlags)
 	}
+	negTimeout := timeout
+	if opts.Generation != nil {
+		negTimeout = min(timeout, ChangePoll)
+	}
 	fopts := &gofs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &timeout,
 		AttrTimeout:     &timeout,
-		NegativeTimeout: &timeout,
+		NegativeTimeout: &negTimeout,
 	}
-	srv, err := gofs.Mount(abs, fsys.Root(), fopts)
+	root := &rootNode{fsys: fsys}
+	srv, err := gofs.Mount(abs, root, fopts)
 	if err != nil {
 		if xerr := explainMountError(abs, opts.AllowOther, err); xerr != nil {
 			return nil, xerr
@@ -265,5 +313,9 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		}
 		return nil, fmt.Errorf("mount %s: %w", abs, err)
 	}
-	return &Server{srv: srv, dir: abs, log: fsys.log, fsys: fsys}, nil
+	s := &Server{srv: srv, dir: abs, log: fsys.log, fsys: fsys, root: root, stop: make(chan struct{})}
+	if opts.Generation != nil {
+		go s.watch(opts.Generation, s.stop)
+	}
+	return s, nil
 }

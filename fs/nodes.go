@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"iter"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -68,6 +69,11 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		}
 	}
 	if dir == nil {
+		// The namespace may be in a source that is down (a federation
+		// member): then it is unavailable, not missing.
+		if err := repo.CheckHealth(ctx, r.fsys.src); errors.Is(err, repo.ErrUnavailable) {
+			return nil, r.fsys.errno(err, "lookup namespace", "name", name)
+		}
 		return nil, syscall.ENOENT
 	}
 	dir.name = name
@@ -75,17 +81,29 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	return r.NewInode(ctx, dir, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
 
-// Readdir lists DigestDir and every namespace (API names are not listed).
+// Readdir lists DigestDir, every namespace, and the API names (refseq,
+// ensembl, lrg, ga4gh, sha512t24u) whose DB namespace exists, since
+// lookups accept them too.
 func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	nss, err := r.fsys.namespaces(ctx)
 	if err != nil {
 		return nil, r.fsys.errno(err, "list namespaces")
 	}
-	entries := make([]fuse.DirEntry, 0, len(nss)+1)
-	entries = append(entries, fuse.DirEntry{Name: DigestDir, Mode: syscall.S_IFDIR, Ino: nameIno(DigestDir)})
-	for _, ns := range nss {
-		if name := escapeDir(ns); name != DigestDir {
+	entries := make([]fuse.DirEntry, 0, len(nss)+1+len(repo.APINamespaces))
+	seen := make(map[string]bool, cap(entries))
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
 			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: nameIno(name)})
+		}
+	}
+	add(DigestDir)
+	for _, ns := range nss {
+		add(escapeDir(ns))
+	}
+	for _, api := range repo.APINamespaces {
+		if db, _ := repo.TranslateAPI2DB(api, ""); db != api && slices.Contains(nss, db) {
+			add(api)
 		}
 	}
 	return gofs.NewListDirStream(entries), 0
@@ -385,7 +403,13 @@ type fileNode struct {
 	length int64
 	added  time.Time
 	layout Layout
-	text   []byte // content of .fa.fai and .dict files
+	text   []byte // content of .fa.fai files, and of .dict files once read
+
+	// A .dict's size is known without its MD5 (always 32 hex digits); the
+	// digest is looked up only when the content is first read.
+	dictMu   sync.Mutex
+	dictName string // SN
+	dictUR   string // UR, or ""
 }
 
 var (
@@ -412,27 +436,44 @@ func (f *FS) newFile(ctx context.Context, seqID, alias string, kind fileKind, re
 	case kindFai:
 		n.text = []byte(n.layout.Fai(FaiName(alias)))
 	case kindDict, kindFaDict:
-		sum, err := f.MD5(ctx, seqID)
-		if err != nil {
-			return nil, err
-		}
-		ur := ""
+		n.dictName = FaiName(alias)
 		if f.mountPoint != "" {
-			ur = f.mountPoint + "/" + relFa
+			n.dictUR = f.mountPoint + "/" + relFa
 		}
-		n.text = []byte(Dict(FaiName(alias), info.Length, sum, ur))
 	}
 	return n, nil
 }
 
+// md5HexLen is the length of an MD5 digest in hex, as M5 holds it.
+const md5HexLen = 32
+
 // Dict returns a SAM-header sequence dictionary for one sequence, as
-// samtools dict writes it; ur (an absolute path) is left out when empty.
+// samtools dict writes it; ur (an absolute path) is left out when empty,
+// and is written as a file:// URI with every byte a URI path cannot hold
+// (spaces, '%', '#', '?', controls, non-ASCII) percent-encoded.
 func Dict(name string, length int64, md5 string, ur string) string {
 	s := fmt.Sprintf("@HD\tVN:1.0\tSO:unsorted\n@SQ\tSN:%s\tLN:%d\tM5:%s", name, length, md5)
 	if ur != "" {
-		s += "\tUR:file://" + ur
+		s += "\tUR:" + (&url.URL{Scheme: "file", Path: ur}).String()
 	}
 	return s + "\n"
+}
+
+// dictText returns the .dict content, looking the MD5 up on first use.
+func (n *fileNode) dictText(ctx context.Context) ([]byte, error) {
+	n.dictMu.Lock()
+	defer n.dictMu.Unlock()
+	if n.text == nil {
+		sum, err := n.fsys.MD5(ctx, n.seqID)
+		if err != nil {
+			return nil, err
+		}
+		if len(sum) != md5HexLen {
+			return nil, repo.Corrupt("MD5 of "+n.seqID, fmt.Errorf("digest %q is not %d hex digits", sum, md5HexLen))
+		}
+		n.text = []byte(Dict(n.dictName, n.length, sum, n.dictUR))
+	}
+	return n.text, nil
 }
 
 func (n *fileNode) size() int64 {
@@ -441,6 +482,8 @@ func (n *fileNode) size() int64 {
 		return n.layout.Size()
 	case kindSeq:
 		return n.length
+	case kindDict, kindFaDict:
+		return int64(len(Dict(n.dictName, n.length, strings.Repeat("0", md5HexLen), n.dictUR)))
 	}
 	return int64(len(n.text))
 }
@@ -494,9 +537,16 @@ func (n *fileNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte, of
 		}
 		return fuse.ReadResultData(dest[:c]), 0
 	}
-	if off >= int64(len(n.text)) {
+	text := n.text
+	if n.kind == kindDict || n.kind == kindFaDict {
+		var err error
+		if text, err = n.dictText(ctx); err != nil {
+			return nil, n.fsys.errno(err, "read", "seq_id", n.seqID, "file", "dict")
+		}
+	}
+	if off >= int64(len(text)) {
 		return fuse.ReadResultData(nil), 0
 	}
-	end := min(off+int64(len(dest)), int64(len(n.text)))
-	return fuse.ReadResultData(n.text[off:end]), 0
+	end := min(off+int64(len(dest)), int64(len(text)))
+	return fuse.ReadResultData(text[off:end]), 0
 }

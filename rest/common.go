@@ -39,12 +39,20 @@ var (
 )
 
 // writeProblem answers an RFC 7807 problem document, encoded as
-// connexion does ({"detail", "status", "title", "type": "about:blank"}).
+// connexion does ({"detail", "status", "title", "type": "about:blank"}),
+// titled with the status's reason phrase.
 func writeProblem(w http.ResponseWriter, status int, detail string) {
+	writeProblemTitle(w, status, http.StatusText(status), detail)
+}
+
+// writeProblemTitle is writeProblem with a given title; nil encodes as
+// null, as connexion sends for problems raised without one (its
+// ExtraParameterProblem).
+func writeProblemTitle(w http.ResponseWriter, status int, title any, detail string) {
 	body, err := encodeJSON(map[string]any{
 		"detail": detail,
 		"status": status,
-		"title":  http.StatusText(status),
+		"title":  title,
 		"type":   "about:blank",
 	})
 	if err != nil { // cannot happen for these types
@@ -84,11 +92,15 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, c
 	}
 }
 
-// statusOf maps a source error to an HTTP status: 404 not found (also
-// unparseable identifiers), 409 ambiguous, 416 bad coordinates, 503
-// unavailable or cancelled, 500 otherwise (corrupt data, bugs).
+// statusOf maps a source error to an HTTP status: 400 a LIKE pattern, 404
+// not found (also unparseable identifiers), 409 ambiguous, 416 bad
+// coordinates, 503 unavailable or cancelled, 500 otherwise (corrupt data,
+// permission problems, bugs: retrying will not help).
 func statusOf(err error) int {
+	var pe *patternError
 	switch {
+	case errors.As(err, &pe):
+		return http.StatusBadRequest
 	case errors.Is(err, repo.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, repo.ErrAmbiguous):
@@ -101,16 +113,29 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// sourceError answers a failure of the source; 5xx are logged.
+// sourceError answers a failure of the source. 5xx are logged with the
+// full error, and answered with a fixed detail: a storage error names
+// server paths and hosts, which are no business of an anonymous client.
+// For the same reason an ambiguity is described without the sources that
+// disagree.
 func (s *Server) sourceError(w http.ResponseWriter, r *http.Request, err error) {
 	st := statusOf(err)
-	if st >= 500 {
+	detail := err.Error()
+	var amb *repo.AmbiguousError
+	switch {
+	case st == http.StatusServiceUnavailable:
 		s.log.Error("request failed", "uri", r.RequestURI, "status", st, "err", err)
-		if st == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
+		w.Header().Set("Retry-After", "1")
+		detail = "the sequence source is unavailable; retry later"
+	case st >= 500:
+		s.log.Error("request failed", "uri", r.RequestURI, "status", st, "err", err)
+		detail = "internal error reading the sequence source (details are in the server log)"
+	case errors.As(err, &amb) && amb.Detail != "":
+		bare := *amb
+		bare.Detail = ""
+		detail = bare.Error()
 	}
-	writeProblem(w, st, err.Error())
+	writeProblem(w, st, detail)
 }
 
 // writeSequence answers residues [start, end) of seqID (end already clipped
@@ -156,11 +181,22 @@ func (s *Server) writeSequence(w http.ResponseWriter, r *http.Request, status in
 			return
 		}
 		chunk = buf[:min(end-start, int64(len(buf)))]
-		if err := repo.ReadFull(ctx, s.src, seqID, chunk, start); err != nil {
+		if err := readChunk(ctx, w, s.src, seqID, chunk, start); err != nil {
 			if !errors.Is(err, context.Canceled) {
 				s.log.Error("read sequence mid-response; closing connection", "uri", r.RequestURI, "seq_id", seqID, "offset", start, "err", err)
 			}
 			return
 		}
 	}
+}
+
+// readChunk reads the next chunk of a long body holding an in-flight slot
+// of w's request (taken back for the read, released by the next write).
+func readChunk(ctx context.Context, w http.ResponseWriter, src repo.Source, seqID string, p []byte, start int64) error {
+	if sw, ok := w.(*statusWriter); ok {
+		if err := sw.reacquire(ctx); err != nil {
+			return err
+		}
+	}
+	return repo.ReadFull(ctx, src, seqID, p, start)
 }

@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,27 @@ type memSource struct {
 	failAt int64
 	// block, when non-nil, makes ReadSequence wait for it to close.
 	block chan struct{}
+	// findHook, when set, runs at the start of every FindAliases; a
+	// non-nil error is the lookup's error. Set it before serving.
+	findHook func(ctx context.Context) error
+}
+
+// FindAliases runs findHook, then answers from the in-memory source.
+func (m *memSource) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2[repo.Alias, error] {
+	if m.findHook == nil {
+		return m.Source.FindAliases(ctx, q)
+	}
+	return func(yield func(repo.Alias, error) bool) {
+		if err := m.findHook(ctx); err != nil {
+			yield(repo.Alias{}, err)
+			return
+		}
+		for a, err := range m.Source.FindAliases(ctx, q) {
+			if !yield(a, err) {
+				return
+			}
+		}
+	}
 }
 
 var testAdded = time.Date(2019, 5, 20, 15, 40, 31, 0, time.UTC)

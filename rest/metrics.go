@@ -107,7 +107,7 @@ func (m *metrics) render(cacheLen int) []byte {
 		b = fmt.Appendf(b, "seqfs_http_request_duration_seconds_sum{route=%q} %g\n", r, float64(rm.sumNs.Load())/1e9)
 		b = fmt.Appendf(b, "seqfs_http_request_duration_seconds_count{route=%q} %d\n", r, count)
 	}
-	b = fmt.Appendf(b, "# HELP seqfs_http_in_flight Requests being served.\n# TYPE seqfs_http_in_flight gauge\nseqfs_http_in_flight %d\n", m.inFlight.Load())
+	b = fmt.Appendf(b, "# HELP seqfs_http_in_flight Requests resolving identifiers or reading the source (not those blocked writing to a client).\n# TYPE seqfs_http_in_flight gauge\nseqfs_http_in_flight %d\n", m.inFlight.Load())
 	b = fmt.Appendf(b, "# HELP seqfs_http_rejected_total Requests refused with 503 because the concurrency limit was reached.\n# TYPE seqfs_http_rejected_total counter\nseqfs_http_rejected_total %d\n", m.rejected.Load())
 	b = fmt.Appendf(b, "# HELP seqfs_resolve_cache_hits_total Identifier resolutions answered from the cache.\n# TYPE seqfs_resolve_cache_hits_total counter\nseqfs_resolve_cache_hits_total %d\n", m.hits.Load())
 	b = fmt.Appendf(b, "# HELP seqfs_resolve_cache_misses_total Identifier resolutions that queried the source.\n# TYPE seqfs_resolve_cache_misses_total counter\nseqfs_resolve_cache_misses_total %d\n", m.misses.Load())

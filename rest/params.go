@@ -6,24 +6,51 @@ import (
 	"strings"
 )
 
-// ByteRange is one parsed "Range: bytes=first-last" request (0-based,
-// inclusive on both ends, as HTTP defines it).
+// ByteRange is one parsed "Range: bytes=…" request (RFC 9110 §14.1.2):
+// "bytes=first-last" (0-based, inclusive on both ends), "bytes=first-"
+// (Open: from first to the end) or "bytes=-n" (Suffix: the last n bytes,
+// n in Last).
 type ByteRange struct {
 	First, Last int64
+	Open        bool // "bytes=first-": Last is unused
+	Suffix      bool // "bytes=-n": First is unused, Last is n
 }
 
-// RangeSyntaxError reports a Range header that is not exactly one
-// "bytes=<digits>-<digits>" range.
+// Closed reports whether the range is of the form "bytes=first-last".
+func (br ByteRange) Closed() bool { return !br.Open && !br.Suffix }
+
+// Bounds returns the inclusive byte offsets the range selects in a
+// representation of the given length, or ok=false when it selects nothing
+// (416 Range Not Satisfiable): a first offset at or beyond the length, a
+// closed range whose last offset is before its first, or an empty suffix.
+// A last offset beyond the end is clipped to it, as RFC 9110 requires.
+func (br ByteRange) Bounds(length int64) (first, last int64, ok bool) {
+	switch {
+	case br.Suffix:
+		if br.Last == 0 || length == 0 {
+			return 0, 0, false
+		}
+		return max(0, length-br.Last), length - 1, true
+	case br.First >= length, !br.Open && br.First > br.Last:
+		return 0, 0, false
+	case br.Open:
+		return br.First, length - 1, true
+	}
+	return br.First, min(br.Last, length-1), true
+}
+
+// RangeSyntaxError reports a Range header that is not exactly one byte
+// range ("bytes=first-last", "bytes=first-" or "bytes=-n").
 type RangeSyntaxError struct{ Header string }
 
 func (e *RangeSyntaxError) Error() string {
-	return "could not parse Range header " + quote(e.Header) + ": only one range of the form bytes=first-last is supported"
+	return "could not parse Range header " + quote(e.Header) + ": only one range of the form bytes=first-last, bytes=first- or bytes=-suffix is supported"
 }
 
-// ParseRange parses a refget Range header. Only a single closed range
-// "bytes=first-last" of decimal digits is accepted (refget serves one
-// range; suffix "bytes=-n", open "bytes=n-" and multiple ranges are
-// rejected). Numbers too large for int64 saturate at math.MaxInt64, so they
+// ParseRange parses a refget Range header: exactly one byte range of
+// decimal digits, closed ("bytes=first-last"), open ("bytes=first-") or a
+// suffix ("bytes=-n"). Multiple ranges, other units and whitespace are
+// rejected. Numbers too large for int64 saturate at math.MaxInt64, so they
 // are reported as out of bounds later rather than as a syntax error.
 func ParseRange(h string) (ByteRange, error) {
 	spec, ok := strings.CutPrefix(h, "bytes=")
@@ -34,12 +61,25 @@ func ParseRange(h string) (ByteRange, error) {
 	if !ok {
 		return ByteRange{}, &RangeSyntaxError{h}
 	}
-	first, ok1 := parseDigits(a)
-	last, ok2 := parseDigits(b)
+	var br ByteRange
+	var ok1, ok2 bool
+	switch {
+	case a == "":
+		br.Suffix = true
+		br.Last, ok2 = parseDigits(b)
+		ok1 = true
+	case b == "":
+		br.Open = true
+		br.First, ok1 = parseDigits(a)
+		ok2 = true
+	default:
+		br.First, ok1 = parseDigits(a)
+		br.Last, ok2 = parseDigits(b)
+	}
 	if !ok1 || !ok2 {
 		return ByteRange{}, &RangeSyntaxError{h}
 	}
-	return ByteRange{First: first, Last: last}, nil
+	return br, nil
 }
 
 // parseDigits parses a non-empty run of ASCII digits, saturating at

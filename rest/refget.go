@@ -48,15 +48,15 @@ func (s *Server) sequenceV2(w http.ResponseWriter, r *http.Request) {
 			s.badRequest(w, err.Error())
 			return
 		}
-		if br.First >= length || br.First > br.Last {
+		first, last, ok := br.Bounds(length)
+		if !ok {
 			h["Content-Range"] = []string{"bytes */" + strconv.FormatInt(length, 10)}
-			s.rangeError(w, fmt.Sprintf("range %d-%d not satisfiable for a sequence of length %d", br.First, br.Last, length))
+			s.rangeError(w, fmt.Sprintf("range %s not satisfiable for a sequence of length %d", strings.TrimPrefix(rng, "bytes="), length))
 			return
 		}
-		last := min(br.Last, length-1)
-		h["Content-Range"] = []string{fmt.Sprintf("bytes %d-%d/%d", br.First, last, length)}
+		h["Content-Range"] = []string{fmt.Sprintf("bytes %d-%d/%d", first, last, length)}
 		h["Accept-Ranges"] = hvBytes
-		s.writeSequence(w, r, http.StatusPartialContent, res.seqID, br.First, last+1)
+		s.writeSequence(w, r, http.StatusPartialContent, res.seqID, first, last+1)
 		return
 	}
 	if !q.hasStart && !q.hasEnd {

@@ -33,7 +33,17 @@ func pyParams(w http.ResponseWriter, r *http.Request, allowStartEnd bool) (start
 		}
 	}
 	if len(q.unknown) > 0 {
-		writeProblem(w, http.StatusBadRequest, fmt.Sprintf("Extra query parameter(s) %s not in spec", strings.Join(q.unknown, ", ")))
+		// connexion's ExtraParameterProblem: no title (null), the names
+		// once each (it takes a set difference).
+		seen := make(map[string]bool, len(q.unknown))
+		names := q.unknown[:0:0]
+		for _, n := range q.unknown {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+		writeProblemTitle(w, http.StatusBadRequest, nil, fmt.Sprintf("Extra query parameter(s) %s not in spec", strings.Join(names, ", ")))
 		return 0, 0, false
 	}
 	conv := func(name, v string) (int64, bool) {
@@ -173,7 +183,7 @@ func (s *Server) sequenceRefget1(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		br, err := ParseRange(rng)
-		if err != nil {
+		if err != nil || !br.Closed() { // the Python service accepts bytes=first-last only
 			writeProblem(w, http.StatusBadRequest, "Could not parse range header "+quote(rng))
 			return
 		}

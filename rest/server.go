@@ -9,6 +9,41 @@
 // codes and identifier heuristics), except where that service answers 500
 // for a client mistake: an ambiguous refget identifier is 409 Conflict, and
 // an odd-length hexadecimal digest is 404 Not Found (it names no sequence).
+//
+// Deliberate differences, for an unauthenticated public endpoint:
+//
+//   - An identifier containing '%' is refused on every endpoint with 400
+//     ("SQL LIKE patterns are not accepted"). SeqRepo runs such an alias as
+//     an SQL LIKE pattern: the Python service answers a unique prefix match
+//     (ros% → rose) after a scan of the alias table, and "%" alone matches
+//     every sequence (a 2 MB ambiguity listing). seqfs does not treat '%'
+//     literally either, since the stores would still read it as a pattern.
+//     seqrepo-rest-service's own hex-digest heuristic (8 or more hex digits
+//     are an MD5 or TRUNC512 prefix) is kept on /seqrepo/1 and /refget/1;
+//     refget v2 names sequences by whole digests and does not apply it.
+//   - 5xx bodies carry a fixed detail ("the sequence source is unavailable;
+//     retry later", or an internal error); the full error, which names
+//     files and hosts, goes to the server log. 503 (with Retry-After) means
+//     retrying may succeed; any other storage failure (corrupt data,
+//     permission problems) is 500. A 409 from a federation does not name
+//     the sources that disagree.
+//   - refget v2 serves every RFC 9110 single byte range: "bytes=first-last",
+//     "bytes=first-" and the suffix "bytes=-n" (206 with Content-Range; 416
+//     for a first offset at or past the end or an empty suffix). /refget/1
+//     keeps the Python service's rule (only bytes=first-last, else 400).
+//
+// Slow clients: a response is written in chunks of at most 32 KiB from a
+// pooled buffer, each under its own write deadline (--write-timeout), so a
+// client that stops reading holds at most one buffer and is cut off when a
+// chunk cannot be delivered in time. The in-flight limit (MaxInFlight)
+// counts requests resolving identifiers or reading the source; a request
+// blocked writing to its client holds no slot, so slow readers cannot keep
+// others from being served.
+//
+// /healthz answers 200 "ok" when every source can answer, and 503
+// "degraded: …" when one cannot (a federation member that is down, or the
+// only source; see repo.CheckHealth), so that monitors and load balancers
+// acting on the status code notice; the server log names the source.
 package rest
 
 import (
@@ -37,8 +72,11 @@ type Options struct {
 	// CacheSize bounds the identifier-resolution LRU (entries per
 	// identifier style); 0 means 100,000, negative disables the cache.
 	CacheSize int
-	// MaxInFlight limits concurrent requests; more are answered 503 with
-	// Retry-After. 0 means 1024; negative means no limit.
+	// MaxInFlight limits the requests resolving identifiers or reading the
+	// source at once (not those blocked writing to a slow client); a new
+	// request beyond it is answered 503 with Retry-After, while a long
+	// response already under way waits for a slot between chunks. 0 means
+	// 1024; negative means no limit.
 	MaxInFlight int
 	// AccessLog receives one JSON line per request (time, level, msg,
 	// remote, method, uri, route, status, bytes, ms — the shape of
@@ -85,11 +123,13 @@ type Server struct {
 	logMu    sync.Mutex
 	bufPool  sync.Pool
 	writeTO  time.Duration // per-chunk write deadline for long bodies
+	health   healthState
 }
 
 // bufSize is the size of pooled sequence buffers; longer bodies are
-// streamed in chunks of this size.
-const bufSize = 256 << 10
+// streamed in chunks of this size, so it bounds what a client that stops
+// reading keeps allocated.
+const bufSize = 32 << 10
 
 // New returns a Server over src.
 func New(src repo.Source, opts Options) *Server {
@@ -179,22 +219,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		h["Access-Control-Max-Age"] = hvMaxAge
 		rw.WriteHeader(http.StatusNoContent)
 		r.Pattern = "OPTIONS"
-	case s.sem != nil && !isOps:
-		select {
-		case s.sem <- struct{}{}:
-			s.metrics.inFlight.Add(1)
-			s.mux.ServeHTTP(rw, r)
-			s.metrics.inFlight.Add(-1)
-			<-s.sem
-		default:
-			s.metrics.rejected.Add(1)
-			h.Set("Retry-After", "1")
-			writeProblem(rw, http.StatusServiceUnavailable, "too many concurrent requests")
-		}
-	default:
-		s.metrics.inFlight.Add(1)
+	case isOps:
 		s.mux.ServeHTTP(rw, r)
-		s.metrics.inFlight.Add(-1)
+	case !rw.admit(s):
+		s.metrics.rejected.Add(1)
+		h.Set("Retry-After", "1")
+		writeProblem(rw, http.StatusServiceUnavailable, "too many concurrent requests")
+	default:
+		s.mux.ServeHTTP(rw, r)
+		rw.release()
 	}
 	if rw.status == 0 {
 		rw.status = http.StatusOK
@@ -206,17 +239,74 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// statusWriter records the status and body size of a response.
+// statusWriter records the status and body size of a response, and holds
+// the request's in-flight slot while the handler works.
+//
+// The in-flight limit counts requests that are resolving identifiers or
+// reading the source, not connections: the slot is released before any
+// byte is written to the client, and a long body takes it back (waiting,
+// not refusing) only for each chunk read from the source. A client that
+// stops reading therefore blocks in a write holding no slot and one chunk
+// buffer, until the per-chunk write deadline cuts it off.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	n      int64
+	srv    *Server
+	holds  bool // holds a slot of srv.sem (or is counted in flight)
+}
+
+// admit takes an in-flight slot for a new request without waiting; false
+// means the server is at its limit.
+func (w *statusWriter) admit(s *Server) bool {
+	w.srv = s
+	if s.sem != nil {
+		select {
+		case s.sem <- struct{}{}:
+		default:
+			return false
+		}
+	}
+	w.holds = true
+	s.metrics.inFlight.Add(1)
+	return true
+}
+
+// reacquire takes a slot back for more work on an admitted request,
+// waiting for one; it fails only when ctx ends.
+func (w *statusWriter) reacquire(ctx context.Context) error {
+	if w.holds || w.srv == nil {
+		return nil
+	}
+	if w.srv.sem != nil {
+		select {
+		case w.srv.sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	w.holds = true
+	w.srv.metrics.inFlight.Add(1)
+	return nil
+}
+
+// release gives the slot back, if held.
+func (w *statusWriter) release() {
+	if !w.holds {
+		return
+	}
+	w.holds = false
+	w.srv.metrics.inFlight.Add(-1)
+	if w.srv.sem != nil {
+		<-w.srv.sem
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
+	w.release() // writing may block on the client
 	w.ResponseWriter.WriteHeader(code)
 }
 
@@ -224,6 +314,7 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	w.release()
 	n, err := w.ResponseWriter.Write(p)
 	w.n += int64(n)
 	return n, err
@@ -231,12 +322,6 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Content-Length", "3")
-	w.Write([]byte("ok\n"))
-}
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	b := s.metrics.render(s.v2.cache.len() + s.rest.cache.len())

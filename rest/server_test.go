@@ -154,8 +154,15 @@ func TestSequenceV2(t *testing.T) {
 		{"range 10--19", "/sequence/" + md5, []string{"Range", "bytes=10--19"}, 400, "", ""},
 		{"range -10-", "/sequence/" + md5, []string{"Range", "bytes=-10-"}, 400, "", ""},
 		{"range ==", "/sequence/" + md5, []string{"Range", "bytes==10-19"}, 400, "", ""},
-		{"range suffix", "/sequence/" + md5, []string{"Range", "bytes=-10"}, 400, "", ""},
-		{"range open", "/sequence/" + md5, []string{"Range", "bytes=10-"}, 400, "", ""},
+		{"range suffix", "/sequence/" + md5, []string{"Range", "bytes=-10"}, 206, A[L-10:], ctV2Plain},
+		{"range suffix longer than seq", "/sequence/" + md5, []string{"Range", "bytes=-5000"}, 206, A, ctV2Plain},
+		{"range suffix long seq", "/sequence/" + f.md5B, []string{"Range", "bytes=-300000"}, 206, f.seqB[len(f.seqB)-300000:], ctV2Plain},
+		{"range empty suffix", "/sequence/" + md5, []string{"Range", "bytes=-0"}, 416, "", ""},
+		{"range open", "/sequence/" + md5, []string{"Range", "bytes=10-"}, 206, A[10:], ctV2Plain},
+		{"range open last", "/sequence/" + md5, []string{"Range", "bytes=999-"}, 206, A[999:], ctV2Plain},
+		{"range open at len", "/sequence/" + md5, []string{"Range", "bytes=1000-"}, 416, "", ""},
+		{"range open long seq", "/sequence/" + f.md5B, []string{"Range", "bytes=7-"}, 206, f.seqB[7:], ctV2Plain},
+		{"range --", "/sequence/" + md5, []string{"Range", "bytes=-"}, 400, "", ""},
 		{"range multiple", "/sequence/" + md5, []string{"Range", "bytes=0-1,5-6"}, 400, "", ""},
 		{"range first > last", "/sequence/" + md5, []string{"Range", "bytes=900-19"}, 416, "", ""},
 		{"range 59-50", "/sequence/" + md5, []string{"Range", "bytes=59-50"}, 416, "", ""},
@@ -205,6 +212,12 @@ func TestSequenceV2(t *testing.T) {
 	r = get(t, f.url+"/sequence/"+md5, "Range", "bytes=1000-1001")
 	if got := r.h.Get("Content-Range"); got != "bytes */1000" {
 		t.Errorf("416 Content-Range %q", got)
+	}
+	for h, want := range map[string]string{"bytes=-10": "bytes 990-999/1000", "bytes=10-": "bytes 10-999/1000", "bytes=-5000": "bytes 0-999/1000"} {
+		r = get(t, f.url+"/sequence/"+md5, "Range", h)
+		if got := r.h.Get("Content-Range"); r.status != 206 || got != want {
+			t.Errorf("Range %s: %d Content-Range %q, want 206 %q", h, r.status, got, want)
+		}
 	}
 	r = get(t, f.url+"/sequence/"+md5+"?start=1&end=2")
 	if got := r.h.Get("Accept-Ranges"); got != "none" {
@@ -392,6 +405,8 @@ func TestRefgetV1(t *testing.T) {
 		{"range past end", md5, []string{"Range", "bytes=0-999999"}, 206, A},
 		{"range 0-0", md5, []string{"Range", "bytes=0-0"}, 206, A[:1]},
 		{"range bad", md5, []string{"Range", "bytes=-10-"}, 400, ""},
+		{"range open (Python: 400)", md5, []string{"Range", "bytes=10-"}, 400, ""},
+		{"range suffix (Python: 400)", md5, []string{"Range", "bytes=-10"}, 400, ""},
 		{"range with start", md5 + "?start=1", []string{"Range", "bytes=0-10"}, 400, ""},
 		{"range 5200-19", md5, []string{"Range", "bytes=900-19"}, 416, ""},
 		{"range beyond", md5, []string{"Range", "bytes=1001-1005"}, 416, ""},
@@ -640,8 +655,10 @@ func TestParsers(t *testing.T) {
 		{"bytes=0-0", 0, 0, true},
 		{"bytes=10-19", 10, 19, true},
 		{"bytes=99999999999999999999-1", 1<<63 - 1, 1, true},
-		{"bytes=-10", 0, 0, false},
-		{"bytes=10-", 0, 0, false},
+		{"bytes=-10", 0, 10, true},
+		{"bytes=10-", 10, 0, true},
+		{"bytes=-", 0, 0, false},
+		{"bytes=--1", 0, 0, false},
 		{"bytes=1-2,3-4", 0, 0, false},
 		{"bytes= 1-2", 0, 0, false},
 		{"Bytes=1-2", 0, 0, false},

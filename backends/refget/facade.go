@@ -12,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
+	"github.com/seqfs/seqfs/internal/flight"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -34,7 +33,7 @@ type Source struct {
 	proto protocol
 	c     *client
 	cache *metaCache
-	sf    singleflight.Group
+	sf    flight.Group[*meta] // metadata requests shared by concurrent callers
 }
 
 var _ repo.Source = (*Source)(nil)
@@ -144,11 +143,9 @@ func (s *Source) metadata(ctx context.Context, id string) (*meta, error) {
 		}
 		return m, nil
 	}
-	ch := s.sf.DoChan(id, func() (any, error) {
-		// Coalesced callers share this request, so it must not die with
-		// the first caller's context; each caller still stops waiting
-		// when its own context ends.
-		ctx := context.WithoutCancel(ctx)
+	// Coalesced callers share this request: it runs until the last of
+	// them stops waiting, and each stops waiting when its context ends.
+	m, err := s.sf.Do(ctx, id, func(ctx context.Context) (*meta, error) {
 		u := s.proto.metadataURL(s.base, id)
 		var m *meta
 		err := s.c.get(ctx, u, s.proto.metadataAccept(), func(resp *http.Response) error {
@@ -175,15 +172,10 @@ func (s *Source) metadata(ctx context.Context, id string) (*meta, error) {
 		s.cache.put(s.proto.seqIDRef(m.SeqID), m, time.Time{})
 		return m, nil
 	})
-	select {
-	case <-ctx.Done():
-		return nil, fmt.Errorf("metadata of %s from %s: %w", id, s.name, ctx.Err())
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*meta), nil
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("metadata of %s from %s: %w", id, s.name, err)
 	}
+	return m, err
 }
 
 // bySeqID returns the metadata of a seq_id; an unknown one gives a

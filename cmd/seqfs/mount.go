@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -37,6 +39,7 @@ In containers: --die-with-parent; who may mount where: docs/cluster.md.`,
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users read the mount (normal users need user_allow_other in /etc/fuse.conf)"},
 			&cli.DurationFlag{Name: "cache-timeout", Value: seqfsfs.DefaultTimeout, Usage: "how long the kernel caches names and attributes"},
 			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
+			&cli.BoolFlag{Name: "nonempty", Usage: "mount over a directory that holds files (they are hidden while mounted)"},
 		}, containerMountFlags...),
 		Action: mountAction,
 	})
@@ -53,6 +56,11 @@ func mountAction(c *cli.Context) error {
 	if err := seqfsfs.CheckMountPoint(dir); err != nil {
 		return err
 	}
+	if !c.Bool("nonempty") && !seqfsfs.IsFDMountPoint(dir) {
+		if err := seqfsfs.CheckEmpty(dir); err != nil {
+			return err
+		}
+	}
 	if c.Bool("die-with-parent") {
 		if err := dieWithParent(); err != nil {
 			return err
@@ -65,12 +73,14 @@ func mountAction(c *cli.Context) error {
 	defer src.Close()
 	srv, err := seqfsfs.Mount(c.Context, src, dir, seqfsfs.MountOptions{
 		Options: seqfsfs.Options{
-			LineWidth: c.Int("line-width"),
-			Timeout:   c.Duration("cache-timeout"),
+			LineWidth:  c.Int("line-width"),
+			Timeout:    c.Duration("cache-timeout"),
+			Generation: generationOf(c),
 		},
 		AllowOther:         c.Bool("allow-other"),
 		DefaultPermissions: c.Bool("default-permissions"),
 		Debug:              c.Bool("fuse-debug"),
+		NonEmpty:           c.Bool("nonempty"),
 		FsName:             "seqfs:" + strings.Join(sourceLocations(c, "latest"), ","),
 	})
 	if err != nil {
@@ -86,15 +96,45 @@ func mountAction(c *cli.Context) error {
 		return nil
 	case <-c.Context.Done():
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Stopping: a busy mount is retried for a few seconds, then detached
+	// lazily; the daemon then waits a little for open files to be closed
+	// and exits anyway. A second signal skips both waits.
+	slog.Warn("signal received: unmounting (send it again to stop at once)", "mountpoint", srv.Dir())
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if seqfsfs.IsFDMountPoint(dir) {
 		return nil // Apptainer --fusemount: the runtime unmounts when the container ends
 	}
+	hurry := make(chan struct{})
+	go func() {
+		select {
+		case <-again:
+			slog.Warn("second signal: detaching the mount and exiting now", "mountpoint", srv.Dir())
+			close(hurry)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	if err := srv.Unmount(ctx); err != nil {
 		return err
 	}
-	<-done
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// Lazily detached with files still open: they keep the FUSE
+		// connection alive. Exiting closes it (their next reads fail).
+		wait, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		select {
+		case <-done:
+		case <-hurry:
+		case <-wait.Done():
+			slog.Warn("files are still open in the detached mount; exiting anyway (their next reads fail)", "mountpoint", srv.Dir())
+		}
+	}
 	fmt.Fprintf(os.Stderr, "seqfs: unmounted %s\n", srv.Dir())
 	return nil
 }

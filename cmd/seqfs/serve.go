@@ -31,7 +31,7 @@ func init() {
 			&cli.StringFlag{Name: "access-log", Value: "-", Usage: "access log file (JSON lines); - is stderr, empty disables"},
 			&cli.DurationFlag{Name: "read-header-timeout", Value: 10 * time.Second, Usage: "time allowed to send request headers"},
 			&cli.DurationFlag{Name: "read-timeout", Value: 30 * time.Second, Usage: "time allowed to read a request"},
-			&cli.DurationFlag{Name: "write-timeout", Value: 60 * time.Second, Usage: "time allowed to write a response (per 256 KiB chunk of long sequences)"},
+			&cli.DurationFlag{Name: "write-timeout", Value: 60 * time.Second, Usage: "time allowed to write a response (per 32 KiB chunk of long sequences; a client that reads nothing for this long is cut off)"},
 			&cli.DurationFlag{Name: "idle-timeout", Value: 120 * time.Second, Usage: "keep-alive idle time"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "grace period for requests in flight on shutdown"},
 		},
