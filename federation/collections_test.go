@@ -117,7 +117,6 @@ func TestCollectionsUnion(t *testing.T) {
 	}
 }
 
-
 func TestCollectionsDownAndUnsupported(t *testing.T) {
 	ctx := context.Background()
 	down := newFed(t, federation.Options{}, downColls{}, plain{openSample(t)})
