@@ -51,7 +51,6 @@ package seqrepo
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -234,33 +233,11 @@ func (i *Instance) Collection(ctx context.Context, nameOrDigest string) (repo.Co
 	if err != nil {
 		return repo.Collection{}, "", i.collErr("look up collection "+nameOrDigest, err)
 	}
-	c, err := decodeCollection(digest, names, ids, lengths)
+	c, err := repo.ParseCollectionArrays(digest, names, ids, lengths)
 	if err != nil {
 		return repo.Collection{}, "", repo.Corrupt(i.collectionsPath(), err)
 	}
 	return c, digest, nil
-}
-
-// decodeCollection decodes the JSON arrays of a collection row and checks
-// them against digest.
-func decodeCollection(digest, names, ids, lengths string) (repo.Collection, error) {
-	var c repo.Collection
-	for _, f := range []struct {
-		col string
-		raw string
-		dst any
-	}{{"names", names, &c.Names}, {"seq_ids", ids, &c.SeqIDs}, {"lengths", lengths, &c.Lengths}} {
-		if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
-			return repo.Collection{}, fmt.Errorf("collection %s: column %s: %w", digest, f.col, err)
-		}
-	}
-	if err := c.Validate(); err != nil {
-		return repo.Collection{}, fmt.Errorf("collection %s: %w", digest, err)
-	}
-	if d := c.Digest(); d != digest {
-		return repo.Collection{}, fmt.Errorf("collection stored as %s has digest %s", digest, d)
-	}
-	return c, nil
 }
 
 // Collections implements repo.CollectionSource: every collection ordered
