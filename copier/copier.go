@@ -27,7 +27,7 @@ type Progress struct {
 	// Collections counts the sequence collections copied (see
 	// copyCollections).
 	Collections int64
-	Elapsed   time.Duration
+	Elapsed     time.Duration
 }
 
 // Options tunes Copy.
