@@ -57,8 +57,10 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
+	"github.com/seqfs/seqfs/internal/lru"
 	"github.com/seqfs/seqfs/repo"
 	"github.com/seqfs/seqfs/sqlitevfs"
 )
@@ -107,6 +109,22 @@ type collectionsState struct {
 	absent bool // a remote instance without the file (it never appears)
 	reg    *sqlitevfs.Registration
 	file   StorageFile
+
+	// parsed holds collections already decoded and checked, by digest
+	// (a digest's content never changes).
+	parsed *lru.Map[string, repo.Collection]
+}
+
+// parsedCollectionBytes bounds the decoded collections an Instance keeps.
+const parsedCollectionBytes = 64 << 20
+
+// collectionCost approximates the memory of a decoded collection.
+func collectionCost(c repo.Collection) int64 {
+	n := int64(len(c.Names)) * (16 + 32 + 16 + 8)
+	for _, name := range c.Names {
+		n += int64(len(name))
+	}
+	return n
 }
 
 var (
@@ -132,6 +150,9 @@ func (i *Instance) collectionsDB(ctx context.Context) (*sql.DB, error) {
 	defer s.mu.Unlock()
 	if s.db != nil || s.absent {
 		return s.db, nil
+	}
+	if s.parsed == nil {
+		s.parsed = lru.NewMap[string, repo.Collection](parsedCollectionBytes, collectionCost)
 	}
 	path := i.collectionsPath()
 	if i.remote == nil {
@@ -233,11 +254,15 @@ func (i *Instance) Collection(ctx context.Context, nameOrDigest string) (repo.Co
 	if err != nil {
 		return repo.Collection{}, "", i.collErr("look up collection "+nameOrDigest, err)
 	}
-	c, err := repo.ParseCollectionArrays(digest, names, ids, lengths)
-	if err != nil {
-		return repo.Collection{}, "", repo.Corrupt(i.collectionsPath(), err)
+	c, ok := i.colls.parsed.Get(digest)
+	if !ok {
+		if c, err = repo.ParseCollectionArrays(digest, names, ids, lengths); err != nil {
+			return repo.Collection{}, "", repo.Corrupt(i.collectionsPath(), err)
+		}
+		i.colls.parsed.Add(digest, c)
 	}
-	return c, digest, nil
+	// Callers own what they get: the cached slices are never handed out.
+	return repo.Collection{Names: slices.Clone(c.Names), SeqIDs: slices.Clone(c.SeqIDs), Lengths: slices.Clone(c.Lengths)}, digest, nil
 }
 
 // Collections implements repo.CollectionSource: every collection ordered

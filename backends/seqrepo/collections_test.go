@@ -330,3 +330,57 @@ func TestCollectionsKill(t *testing.T) {
 		t.Errorf("no collection was ever committed; kill timing too early")
 	}
 }
+
+// A collection row whose arrays do not match its digest is reported as
+// corrupt, never returned.
+func TestCollectionsCorrupt(t *testing.T) {
+	ctx := context.Background()
+	dir := sampleWithCollections(t)
+	d := repotest.SampleCollections[0].Coll.Digest()
+	execDB(t, CollectionsDBPath(dir), `update collection set names = '["phiX","chrI","chrIII"]' where digest = '`+d+`'`)
+	inst, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	for _, ref := range []string{"genome", d} {
+		if _, _, err := inst.Collection(ctx, ref); !errors.Is(err, repo.ErrCorrupt) {
+			t.Errorf("Collection(%s) of a tampered row = %v, want ErrCorrupt", ref, err)
+		}
+	}
+}
+
+// BenchmarkCollection looks up a 700-sequence collection by name (the
+// size of a human assembly with its patches).
+func BenchmarkCollection(b *testing.B) {
+	ctx := context.Background()
+	w, dir := newTestWriter(b, WriterOptions{})
+	r := rand.New(rand.NewSource(1))
+	var c repo.Collection
+	for i := range 700 {
+		res, err := w.Store(ctx, randSeq(r, 50, "ACGT"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Names = append(c.Names, fmt.Sprintf("chr%d_random_alt_%d", i, i))
+		c.SeqIDs = append(c.SeqIDs, res.SeqID)
+		c.Lengths = append(c.Lengths, 50)
+	}
+	if _, err := w.StoreCollection(ctx, "big", c); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Commit(ctx); err != nil {
+		b.Fatal(err)
+	}
+	inst, err := Open(ctx, dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer inst.Close()
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := inst.Collection(ctx, "big"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
