@@ -1,10 +1,24 @@
 package seqrepo
 
-// Sequence collections of an instance (repo.CollectionSource).
-//
-// # The collections database
-//
-// Collections live in collections.sqlite3 (CollectionsDBFile) directly in
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/seqfs/seqfs/internal/lru"
+	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/sqlitevfs"
+)
+
+// CollectionsDBFile is the collections database of an instance, holding
+// its sequence collections (repo.CollectionSource). It lives directly in
 // the instance directory, next to aliases.sqlite3. Python SeqRepo never
 // opens it, so an instance with collections stays a valid SeqRepo instance,
 // and an instance without the file simply has no collections. Its schema
@@ -47,26 +61,6 @@ package seqrepo
 // collection or listing them costs nothing that grows with the number of
 // sequences of the instance. Snapshot copies it with the other databases
 // under one read lock; s3-upload publishes it with them.
-
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"io/fs"
-	"iter"
-	"os"
-	"path/filepath"
-	"slices"
-	"sync"
-
-	"github.com/seqfs/seqfs/internal/lru"
-	"github.com/seqfs/seqfs/repo"
-	"github.com/seqfs/seqfs/sqlitevfs"
-)
-
-// CollectionsDBFile is the collections database, directly inside the
-// instance directory.
 const CollectionsDBFile = "collections.sqlite3"
 
 // collectionsFormat is the meta row ("format") naming the database's kind.
