@@ -15,6 +15,21 @@ import (
 	"github.com/seqfs/seqfs/repo/repotest"
 )
 
+// newInstanceWriter returns a writer on a new, empty SeqRepo instance.
+func newInstanceWriter(t *testing.T) *seqrepo.Writer {
+	t.Helper()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "copy")
+	if err := seqrepo.CreateInstance(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	w, err := seqrepo.OpenWriter(ctx, dir, seqrepo.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 // TestCopyCollections copies an instance holding the sample collections
 // into a new SeqRepo instance and into Redis, twice (the second run is a
 // no-op), and asks the copies the collection questions.
@@ -30,17 +45,7 @@ func TestCopyCollections(t *testing.T) {
 		name string
 		open func(t *testing.T) repo.Writer
 	}{
-		{"SeqRepo", func(t *testing.T) repo.Writer {
-			dir := filepath.Join(t.TempDir(), "copy")
-			if err := seqrepo.CreateInstance(ctx, dir); err != nil {
-				t.Fatal(err)
-			}
-			w, err := seqrepo.OpenWriter(ctx, dir, seqrepo.WriterOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return w
-		}},
+		{"SeqRepo", func(t *testing.T) repo.Writer { return newInstanceWriter(t) }},
 		{"Redis", func(t *testing.T) repo.Writer {
 			u, err := url.Parse(redistest.Start(t).URL() + "?prefix=copycoll")
 			if err != nil {
@@ -74,14 +79,7 @@ func TestCopyCollections(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer plain.Close()
-		dir := filepath.Join(t.TempDir(), "copy")
-		if err := seqrepo.CreateInstance(ctx, dir); err != nil {
-			t.Fatal(err)
-		}
-		w, err := seqrepo.OpenWriter(ctx, dir, seqrepo.WriterOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := newInstanceWriter(t)
 		defer w.Close()
 		if p, err := copier.Copy(ctx, plain, w, copier.Options{}); err != nil || p.Collections != 0 {
 			t.Fatalf("copy of an instance without collections: %+v, %v", p, err)

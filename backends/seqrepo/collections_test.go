@@ -286,6 +286,26 @@ func checkCollectionsConsistent(t *testing.T, dir string) int {
 	return n
 }
 
+// killHelper runs the test function helper of this binary in a child
+// process with env added, kills it with SIGKILL after d and checks that it
+// was still running.
+func killHelper(t *testing.T, helper string, d time.Duration, env ...string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	cmd.Process.Signal(syscall.SIGKILL)
+	err := cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
+	}
+}
+
 func TestCollectionsKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -298,19 +318,8 @@ func TestCollectionsKill(t *testing.T) {
 	r := rand.New(rand.NewSource(time.Now().UnixNano()))
 	prev := 0
 	for round := range 4 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCollectionsKillHelper$")
-		cmd.Env = append(os.Environ(), "SEQFS_COLLKILL_DIR="+dir, fmt.Sprint("SEQFS_COLLKILL_SEED=", round))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(400+r.Intn(1500)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
-		}
+		killHelper(t, "TestCollectionsKillHelper", time.Duration(400+r.Intn(1500))*time.Millisecond,
+			"SEQFS_COLLKILL_DIR="+dir, fmt.Sprint("SEQFS_COLLKILL_SEED=", round))
 		// A writer rolls back a hot journal left by a kill during the
 		// database commit; then all three databases are of one commit.
 		w, err := OpenWriter(ctx, dir, WriterOptions{})

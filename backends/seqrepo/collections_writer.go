@@ -136,11 +136,20 @@ func createCollectionsDB(ctx context.Context, path string) error {
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeSyncFile(tmp); err != nil {
+	if err := installSynced(tmp, path); err != nil {
 		return fail(err)
 	}
+	return nil
+}
+
+// installSynced syncs the finished file tmp and renames it to path,
+// durably (the directory is synced as well).
+func installSynced(tmp, path string) error {
+	if err := writeSyncFile(tmp); err != nil {
+		return err
+	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fail(err)
+		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
 	}
 	return writeSyncDir(filepath.Dir(path))
 }
