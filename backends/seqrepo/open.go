@@ -2,6 +2,8 @@
 // in the on-disk layout of biocommons.seqrepo: two SQLite databases
 // (aliases.sqlite3 and sequences/db.sqlite3) plus BGZF-compressed FASTA
 // files with .fai and .gzi sidecars under sequences/.
+// Sequence collections, which Python SeqRepo does not know, are kept in a
+// third database, collections.sqlite3 (see CollectionsDBFile).
 //
 // An *Instance implements repo.Source. It is safe for concurrent use: the
 // SQLite databases are opened read-only through database/sql's connection
@@ -128,6 +130,7 @@ type Instance struct {
 	cache     *bgzf.BlockCache
 
 	infos seqInfoCache
+	colls collectionsState
 
 	filesMu sync.RWMutex
 	files   map[string]*seqFile // by relpath
@@ -331,7 +334,13 @@ func sqliteDSN(path string, immutable bool) string {
 // openReadOnlyDB opens a SeqRepo database read-only and checks its schema
 // version.
 func openReadOnlyDB(ctx context.Context, path string, immutable bool) (*sql.DB, error) {
-	db, err := sql.Open("sqlite3", sqliteDSN(path, immutable))
+	return openDSN(ctx, sqliteDSN(path, immutable), path)
+}
+
+// openDSN opens a read-only database by its DSN and checks its schema
+// version; path names it in messages.
+func openDSN(ctx context.Context, dsn, path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -393,6 +402,7 @@ func (i *Instance) Close() error {
 	if i.pool != nil {
 		errs = append(errs, i.pool.close())
 	}
+	errs = append(errs, i.closeCollections())
 	for _, r := range i.vfsRegs {
 		r.Unregister()
 	}

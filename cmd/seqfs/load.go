@@ -20,9 +20,13 @@ func init() {
 		Description: "Reads plain, gzip or BGZF FASTA (- for standard input). Each record's aliases come from its defline " +
 			"as SeqRepo's loader makes them: NAMESPACE:<first word>, or refseq:X for each NCBI ref|X pair. " +
 			"Sequences are upper-cased. Batches are committed every 20,000 sequences, 60,000 aliases or 1e9 residues; " +
-			"an error or interruption keeps the batches committed before it and nothing of the rest.",
+			"an error or interruption keeps the batches committed before it and nothing of the rest. " +
+			"Each file is also recorded as a sequence collection (its records' first words as names, in file order) " +
+			"named after the file (its name without directory and .gz/.bgz and .fa/.fasta/.fna) or --collection; " +
+			"a name given again moves to the new collection, whose predecessor stays reachable by its digest.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Required: true, Usage: "namespace of the aliases (e.g. NCBI, Ensembl, me)"},
+			&cli.StringFlag{Name: "collection", Usage: "name of the collection recorded for the file (required for - , one file only)"},
 			writeInstanceFlag(),
 		},
 		OnUsageError: onUsageError,
@@ -31,6 +35,10 @@ func init() {
 }
 
 func loadAction(c *cli.Context) error {
+	collName, err := loadCollectionFlag(c)
+	if err != nil {
+		return err
+	}
 	ns := c.String("namespace")
 	if err := fastain.ValidateNamespace(ns); err != nil {
 		return usagef("-n: %v", err)
@@ -53,6 +61,7 @@ func loadAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		var coll fileCollection
 		err = func() error {
 			defer r.Close()
 			for {
@@ -72,6 +81,7 @@ func loadAction(c *cli.Context) error {
 				if err != nil {
 					return fmt.Errorf("%s:%d: record %q: %w", path, rec.Line, rec.Name(), err)
 				}
+				coll.add(rec.Name(), res.SeqID, len(seq))
 				seqs++
 				added += int64(res.SequencesAdded)
 				aliases += int64(res.AliasesAdded)
@@ -80,6 +90,9 @@ func loadAction(c *cli.Context) error {
 			}
 		}()
 		if err != nil {
+			return err
+		}
+		if err := coll.store(c.Context, w, path, collName); err != nil {
 			return err
 		}
 	}
