@@ -70,26 +70,27 @@ func addAssemblyNamesAction(c *cli.Context) error {
 // assembliesToConsider returns the assemblies of the reports if any are
 // given, else the built-in ones; names, if given, select among them.
 func assembliesToConsider(reports, names []string) ([]*assembly.Assembly, error) {
-	var all []*assembly.Assembly
-	if len(reports) > 0 {
-		for _, p := range reports {
-			a, err := assembly.ReadReport(p)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, a)
+	if len(reports) == 0 {
+		if len(names) == 0 {
+			return assembly.Builtins()
 		}
-	} else if len(names) > 0 {
+		var out []*assembly.Assembly
 		for _, n := range names {
 			a, err := assembly.Builtin(n)
 			if err != nil {
 				return nil, usageError{err}
 			}
-			all = append(all, a)
+			out = append(out, a)
 		}
-		return all, nil
-	} else {
-		return assembly.Builtins()
+		return out, nil
+	}
+	var all []*assembly.Assembly
+	for _, p := range reports {
+		a, err := assembly.ReadReport(p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, a)
 	}
 	if len(names) == 0 {
 		return all, nil
