@@ -9,7 +9,8 @@ import (
 )
 
 // TestTestGenomeBuild checks the test genome instance: four sequences of
-// the report's lengths, each bound to its RefSeq accession in NCBI.
+// the report's lengths, each bound to its RefSeq accession in NCBI, and the
+// collection its load recorded, which has seqfsTest1.refseq's digest.
 func TestTestGenomeBuild(t *testing.T) {
 	dir := testGenome(t, false)
 	ctx := context.Background()
@@ -36,5 +37,12 @@ func TestTestGenomeBuild(t *testing.T) {
 		if err != nil || info.Length != tc.length {
 			t.Errorf("%s: length %d, %v; want %d", tc.ac, info.Length, err, tc.length)
 		}
+	}
+	cs, err := repo.Collections(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, d, err := cs.Collection(ctx, "testgenome"); err != nil || d != "qi2RoU0-ei0xy84W5ImZW8NcqFql9Mss" {
+		t.Errorf("collection testgenome: %s, %v; want seqfsTest1.refseq's digest", d, err)
 	}
 }

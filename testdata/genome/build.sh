@@ -21,16 +21,19 @@ chr20=${SEQFS_CHR20:-/usr/share/doc/vt/examples/ref/20.fa.gz}
 [ ! -e "$root/master" ] || { echo "$0: $root/master exists" >&2; exit 1; }
 
 "$seqfs" -r "$root" init -i master >/dev/null
-# chr20's only record is named "20": rename it to its RefSeq accession.
-gzip -dc "$chr20" | sed '1s/^>20$/>NC_000020.10/' | "$seqfs" -r "$root" load -i master -n NCBI -
-# The sample holds yeast I, VI and phiX under long "test" deflines: export
-# each by seq_id and name it by its RefSeq accession.
-for pair in lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn:NC_001133.9 \
-	z-qJgWoacRBV77zcMgZN9E_utrdzmQsH:NC_001138.5 \
-	IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF:NC_001422.1; do
-	id=${pair%%:*} ac=${pair#*:}
-	"$seqfs" -s "$sample" export -n VMC "GS_$id" | sed "1s/.*/>$ac/"
-done | "$seqfs" -r "$root" load -i master -n NCBI -
+# One load, in the report's order, so it records collection "testgenome":
+# chr20 (whose only record is named "20") renamed to its RefSeq accession,
+# then the sample's yeast I, VI and phiX, held there under long "test"
+# deflines, exported by seq_id and named by their RefSeq accessions.
+{
+	gzip -dc "$chr20" | sed '1s/^>20$/>NC_000020.10/'
+	for pair in lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn:NC_001133.9 \
+		z-qJgWoacRBV77zcMgZN9E_utrdzmQsH:NC_001138.5 \
+		IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF:NC_001422.1; do
+		id=${pair%%:*} ac=${pair#*:}
+		"$seqfs" -s "$sample" export -n VMC "GS_$id" | sed "1s/.*/>$ac/"
+	done
+} | "$seqfs" -r "$root" load -i master -n NCBI --collection testgenome -
 if [ $assembly = 1 ]; then
 	"$seqfs" -r "$root" add-assembly-names -i master --assembly-report "$here/test_assembly_report.txt"
 fi
