@@ -27,11 +27,10 @@ func (r row) String() string {
 // tests: sequences a, d, hi and lo, where NCBI:NC_B.1 was bound to hi (the
 // greater seq_id) and then re-bound to lo, so its row for hi is historic.
 type loadFixture struct {
-	dir                string
-	a, d, hi, lo       string // seq_ids
-	lenHi              int64
-	assemblies         []*Assembly
-	ncbiRows, digestNS []string
+	dir          string
+	a, d, hi, lo string // seq_ids
+	lenHi        int64
+	assemblies   []*Assembly
 }
 
 func newLoadFixture(t *testing.T) *loadFixture {
