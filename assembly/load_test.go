@@ -15,12 +15,13 @@ import (
 
 // row is a seqalias row without its timestamp.
 type row struct {
+	id               int // seqalias_id: Python inserts first, and a failed insert takes no rowid
 	ns, alias, seqID string
 	current          int
 }
 
 func (r row) String() string {
-	return fmt.Sprintf("%s:%s→%.6s(%d)", r.ns, r.alias, r.seqID, r.current)
+	return fmt.Sprintf("%d %s:%s→%.6s(%d)", r.id, r.ns, r.alias, r.seqID, r.current)
 }
 
 // loadFixture is a SeqRepo instance built with the real writer for Load's
@@ -102,7 +103,7 @@ func (f *loadFixture) rows(t *testing.T) []row {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rs, err := db.Query(`select namespace, alias, seq_id, is_current from seqalias
+	rs, err := db.Query(`select seqalias_id, namespace, alias, seq_id, is_current from seqalias
 		where namespace not in ('VMC', 'SHA1', 'MD5', 'SEGUID') order by seqalias_id`)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func (f *loadFixture) rows(t *testing.T) []row {
 	var out []row
 	for rs.Next() {
 		var r row
-		if err := rs.Scan(&r.ns, &r.alias, &r.seqID, &r.current); err != nil {
+		if err := rs.Scan(&r.id, &r.ns, &r.alias, &r.seqID, &r.current); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, r)
@@ -171,7 +172,8 @@ func (f *loadFixture) load(t *testing.T, opts Options) []Result {
 func TestLoadAliasRows(t *testing.T) {
 	f := newLoadFixture(t)
 	// What the fixture holds before: NC_B.1's first binding is historic.
-	base := []row{{"NCBI", "NC_A.1", f.a, 1}, {"NCBI", "NC_D.1", f.d, 1}, {"NCBI", "NC_B.1", f.hi, 0}, {"NCBI", "NC_B.1", f.lo, 1}}
+	// Each sequence's four digest aliases come before its NCBI alias.
+	base := []row{{5, "NCBI", "NC_A.1", f.a, 1}, {10, "NCBI", "NC_D.1", f.d, 1}, {15, "NCBI", "NC_B.1", f.hi, 0}, {20, "NCBI", "NC_B.1", f.lo, 1}}
 	if got := f.rows(t); !slices.Equal(got, base) {
 		t.Fatalf("fixture rows %v; want %v", got, base)
 	}
@@ -183,9 +185,9 @@ func TestLoadAliasRows(t *testing.T) {
 	// rows though that row is historic (Python's dict over rows ordered by
 	// seq_id). AsmPartial lacks NC_Z.9: skipped.
 	run1 := append(slices.Clone(base),
-		row{"AsmDup", "u1", f.a, 1}, row{"AsmDup", "chrU", f.a, 0}, row{"AsmDup", "u2", f.d, 1}, row{"AsmDup", "chrU", f.d, 1},
-		row{"AsmOne", "1", f.a, 1}, row{"AsmOne", "chr1", f.a, 1}, row{"AsmOne", "2", f.hi, 1}, row{"AsmOne", "chr2", f.hi, 1},
-		row{"AsmOne", "3", f.d, 1},
+		row{21, "AsmDup", "u1", f.a, 1}, row{22, "AsmDup", "chrU", f.a, 0}, row{23, "AsmDup", "u2", f.d, 1}, row{24, "AsmDup", "chrU", f.d, 1},
+		row{25, "AsmOne", "1", f.a, 1}, row{26, "AsmOne", "chr1", f.a, 1}, row{27, "AsmOne", "2", f.hi, 1}, row{28, "AsmOne", "chr2", f.hi, 1},
+		row{29, "AsmOne", "3", f.d, 1},
 	)
 	res := f.load(t, Options{})
 	if got := f.rows(t); !slices.Equal(got, run1) {
@@ -211,7 +213,7 @@ func TestLoadAliasRows(t *testing.T) {
 
 	// Run 3, --partial-load: only AsmPartial is not present; it gets the
 	// aliases of the sequence the instance holds.
-	run3 := append(slices.Clone(run1), row{"AsmPartial", "1", f.a, 1}, row{"AsmPartial", "chr1", f.a, 1})
+	run3 := append(slices.Clone(run1), row{30, "AsmPartial", "1", f.a, 1}, row{31, "AsmPartial", "chr1", f.a, 1})
 	f.load(t, Options{PartialLoad: true})
 	if got := f.rows(t); !slices.Equal(got, run3) {
 		t.Fatalf("run 3 rows\n got %v\nwant %v", got, run3)
@@ -221,8 +223,8 @@ func TestLoadAliasRows(t *testing.T) {
 	// rows each time (as in Python); AsmOne's bindings exist; AsmPartial
 	// is incomplete and not partial-loaded now.
 	run4 := slices.Clone(run3)
-	run4[slices.Index(run4, row{"AsmDup", "chrU", f.d, 1})].current = 0
-	run4 = append(run4, row{"AsmDup", "chrU", f.a, 0}, row{"AsmDup", "chrU", f.d, 1})
+	run4[slices.Index(run4, row{24, "AsmDup", "chrU", f.d, 1})].current = 0
+	run4 = append(run4, row{32, "AsmDup", "chrU", f.a, 0}, row{33, "AsmDup", "chrU", f.d, 1})
 	f.load(t, Options{ReloadAll: true})
 	if got := f.rows(t); !slices.Equal(got, run4) {
 		t.Fatalf("run 4 rows\n got %v\nwant %v", got, run4)

@@ -2,6 +2,7 @@ package integration_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,12 +41,14 @@ var (
 )
 
 // aliasRows returns the non-digest rows of an instance's alias table as
-// "namespace|alias|seq_id|is_current", by rowid, read with the sqlite3 CLI.
+// "seqalias_id|namespace|alias|seq_id|is_current", by rowid, read with the
+// sqlite3 CLI. Python SeqRepo inserts with the same rowids: it tries the
+// insert first, and a failed insert takes no rowid.
 func aliasRows(t *testing.T, dir string) []string {
 	t.Helper()
 	testutil.RequireTool(t, "sqlite3")
 	out, err := exec.Command("sqlite3", filepath.Join(dir, "aliases.sqlite3"),
-		`select namespace, alias, seq_id, is_current from seqalias
+		`select seqalias_id, namespace, alias, seq_id, is_current from seqalias
 		 where namespace not in ('VMC', 'SHA1', 'MD5', 'SEGUID') order by seqalias_id`).Output()
 	if err != nil {
 		t.Fatalf("sqlite3: %v", err)
@@ -53,22 +56,33 @@ func aliasRows(t *testing.T, dir string) []string {
 	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }
 
-// genomeBaseRows are the test genome's alias rows before add-assembly-names.
+// genomeBaseRows are the test genome's alias rows before add-assembly-names
+// (each sequence's four digest aliases come first).
 var genomeBaseRows = []string{
-	"NCBI|NC_000020.10|" + chr20SeqID + "|1",
-	"NCBI|NC_001133.9|" + yeastISeqID + "|1",
-	"NCBI|NC_001138.5|" + yeastVISeqID + "|1",
-	"NCBI|NC_001422.1|" + phiXSeqID + "|1",
+	"5|NCBI|NC_000020.10|" + chr20SeqID + "|1",
+	"10|NCBI|NC_001133.9|" + yeastISeqID + "|1",
+	"15|NCBI|NC_001138.5|" + yeastVISeqID + "|1",
+	"20|NCBI|NC_001422.1|" + phiXSeqID + "|1",
+}
+
+// numbered prefixes rows with the rowids from first on.
+func numbered(first int, rows ...string) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = fmt.Sprintf("%d|%s", first+i, r)
+	}
+	return out
 }
 
 // genomeAssemblyRows are the rows Python SeqRepo's add-assembly-names adds
-// for the test genome's report: <name> then the UCSC-style name of each
-// sequence, in report order, all current.
-var genomeAssemblyRows = []string{
-	"seqfsTest1|20|" + chr20SeqID + "|1", "seqfsTest1|chr20|" + chr20SeqID + "|1",
-	"seqfsTest1|I|" + yeastISeqID + "|1", "seqfsTest1|chrI|" + yeastISeqID + "|1",
-	"seqfsTest1|VI|" + yeastVISeqID + "|1", "seqfsTest1|chrVI|" + yeastVISeqID + "|1",
-	"seqfsTest1|phiX|" + phiXSeqID + "|1", "seqfsTest1|chrPhiX|" + phiXSeqID + "|1",
+// for the test genome's report under the assembly name: <name> then the
+// UCSC-style name of each sequence, in report order, all current.
+func genomeAssemblyRows(name string) []string {
+	return numbered(21,
+		name+"|20|"+chr20SeqID+"|1", name+"|chr20|"+chr20SeqID+"|1",
+		name+"|I|"+yeastISeqID+"|1", name+"|chrI|"+yeastISeqID+"|1",
+		name+"|VI|"+yeastVISeqID+"|1", name+"|chrVI|"+yeastVISeqID+"|1",
+		name+"|phiX|"+phiXSeqID+"|1", name+"|chrPhiX|"+phiXSeqID+"|1")
 }
 
 // addAssemblyNames runs `seqfs -r ROOT add-assembly-names ARGS...` on the
@@ -135,7 +149,7 @@ func TestAddAssemblyNamesReport(t *testing.T) {
 	if !strings.Contains(out, "seqfsTest1: 4 sequences, 8 aliases added") || !strings.Contains(out, "collection seqfsTest1.primary.ucsc 51e-pahuRdDg_U5C0i8iwTd-RCyJD4gb (3 sequences, 63525899 residues) stored") {
 		t.Errorf("output:\n%s", out)
 	}
-	want := append(slices.Clone(genomeBaseRows), genomeAssemblyRows...)
+	want := append(slices.Clone(genomeBaseRows), genomeAssemblyRows("seqfsTest1")...)
 	if got := aliasRows(t, dir); !slices.Equal(got, want) {
 		t.Fatalf("alias rows\n got %q\nwant %q", got, want)
 	}
@@ -163,7 +177,7 @@ func TestAddAssemblyNamesReport(t *testing.T) {
 // which other tests mount.
 func TestTestGenomeWithAssembly(t *testing.T) {
 	dir := testGenome(t, true)
-	if got, want := aliasRows(t, dir), append(slices.Clone(genomeBaseRows), genomeAssemblyRows...); !slices.Equal(got, want) {
+	if got, want := aliasRows(t, dir), append(slices.Clone(genomeBaseRows), genomeAssemblyRows("seqfsTest1")...); !slices.Equal(got, want) {
 		t.Errorf("alias rows\n got %q\nwant %q", got, want)
 	}
 	checkGenomeCollections(t, dir)
@@ -216,10 +230,7 @@ func TestAddAssemblyNamesIncomplete(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("-p: exit %d: %s%s", code, out, errb)
 	}
-	want := slices.Clone(genomeBaseRows)
-	for _, r := range genomeAssemblyRows {
-		want = append(want, strings.Replace(r, "seqfsTest1|", "seqfsTest2|", 1))
-	}
+	want := append(slices.Clone(genomeBaseRows), genomeAssemblyRows("seqfsTest2")...)
 	if got := aliasRows(t, dir); !slices.Equal(got, want) {
 		t.Fatalf("-p: alias rows\n got %q\nwant %q", got, want)
 	}
@@ -257,7 +268,7 @@ func TestAddAssemblyNamesBuiltin(t *testing.T) {
 	if out, errb, code = addAssemblyNames(t, dir, "-p", "GRCh37"); code != 0 {
 		t.Fatalf("-p: exit %d: %s%s", code, out, errb)
 	}
-	want := append(slices.Clone(genomeBaseRows), "GRCh37|20|"+chr20SeqID+"|1", "GRCh37|chr20|"+chr20SeqID+"|1")
+	want := append(slices.Clone(genomeBaseRows), numbered(21, "GRCh37|20|"+chr20SeqID+"|1", "GRCh37|chr20|"+chr20SeqID+"|1")...)
 	if got := aliasRows(t, dir); !slices.Equal(got, want) {
 		t.Fatalf("-p: alias rows\n got %q\nwant %q", got, want)
 	}
