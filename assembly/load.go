@@ -78,7 +78,8 @@ type StoredCollection struct {
 //
 // The alias rows it writes equal those Python SeqRepo writes. Assemblies
 // are checked (Validate, unique names) before anything is written. On an
-// error the assembly being loaded is not committed; those before it are.
+// error the assembly being loaded is left staged, to be discarded by
+// closing t without a commit; those before it are committed.
 func Load(ctx context.Context, t Target, assemblies []*Assembly, opts Options) ([]Result, error) {
 	sorted := slices.Clone(assemblies)
 	slices.SortFunc(sorted, func(a, b *Assembly) int { return cmp.Compare(a.Name, b.Name) })
