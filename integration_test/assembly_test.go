@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
 )
@@ -39,6 +38,22 @@ var (
 	genomeSeqIDs  = []string{chr20SeqID, yeastISeqID, yeastVISeqID, phiXSeqID}
 	genomeLengths = []int64{63025520, 230218, 270161, 5386}
 )
+
+// collectionSource opens loc read-only (closed at the end of the test) as
+// a collection source.
+func collectionSource(t *testing.T, loc string) repo.CollectionSource {
+	t.Helper()
+	src, err := repo.Open(context.Background(), loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	cs, err := repo.Collections(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
 
 // aliasRows returns the non-digest rows of an instance's alias table as
 // "seqalias_id|namespace|alias|seq_id|is_current", by rowid, read with the
@@ -98,15 +113,7 @@ func addAssemblyNames(t *testing.T, dir string, args ...string) (string, string,
 func checkGenomeCollections(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	src, err := seqrepo.Open(ctx, dir, seqrepo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	cs, err := repo.Collections(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := collectionSource(t, dir)
 	var listed []string
 	for info, err := range cs.Collections(ctx) {
 		if err != nil {

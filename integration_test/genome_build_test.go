@@ -38,11 +38,7 @@ func TestTestGenomeBuild(t *testing.T) {
 			t.Errorf("%s: length %d, %v; want %d", tc.ac, info.Length, err, tc.length)
 		}
 	}
-	cs, err := repo.Collections(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, d, err := cs.Collection(ctx, "testgenome"); err != nil || d != "qi2RoU0-ei0xy84W5ImZW8NcqFql9Mss" {
+	if _, d, err := collectionSource(t, dir).Collection(ctx, "testgenome"); err != nil || d != "qi2RoU0-ei0xy84W5ImZW8NcqFql9Mss" {
 		t.Errorf("collection testgenome: %s, %v; want seqfsTest1.refseq's digest", d, err)
 	}
 }
