@@ -75,7 +75,7 @@ func ReadReport(path string) (*Assembly, error) {
 // the model of the built-in definitions, as bioutils converts one: the
 // "# Assembly name:" header names the assembly ("# Description:",
 // "# Submitter:", "# Date:" and the assembly accessions fill the rest);
-// every sequence line becomes a Sequence whose alias is its
+// dates are written YYYY-MM-DD; every sequence line becomes a Sequence whose alias is its
 // UCSC-style-name unless that is "na"; "na" accessions become "". Line
 // endings may be LF or CRLF. Errors are *ReportError with the line.
 func ParseReport(r io.Reader) (*Assembly, error) {
@@ -165,7 +165,7 @@ func (p *reportParser) parseComment(c string) error {
 	case "submitter":
 		dst = &p.a.Submitter
 	case "date":
-		dst, val = &p.a.Date, first
+		dst, val = &p.a.Date, normaliseDate(first)
 	case "genbank assembly accession":
 		dst, val = &p.a.GenBankAC, naToEmpty(first)
 	case "refseq assembly accession":
@@ -196,6 +196,24 @@ func isColumnHeader(c string) bool {
 		}
 	}
 	return false
+}
+
+// normaliseDate writes a Y-M-D date as YYYY-MM-DD, as bioutils does (old
+// reports say "2015-6-25"); anything else is kept as it is.
+func normaliseDate(d string) string {
+	parts := strings.Split(d, "-")
+	if len(parts) != 3 {
+		return d
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 || len(p) > 4 {
+			return d
+		}
+		n[i] = v
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", n[0], n[1], n[2])
 }
 
 // parseColumns reads the column header line.

@@ -109,6 +109,31 @@ func TestParseReport(t *testing.T) {
 	}
 }
 
+// TestParseReportHeader reads the header of an older NCBI report: "Assembly
+// Name" capitalised, accessions followed by "(latest)", an unpadded date.
+func TestParseReportHeader(t *testing.T) {
+	const in = "# Assembly Name:  GRCh38.p4\n# Description:    Genome Reference Consortium Human Build 38 patch release 4 (GRCh38.p4)\n" +
+		"# Organism name:  Homo sapiens (human)\n# Taxid:          9606\n# Submitter:      Genome Reference Consortium\n" +
+		"# Date:           2015-6-25\n# GenBank Assembly Accession: GCA_000001405.19 (latest)\n" +
+		"# RefSeq Assembly Accession: GCF_000001405.30 (latest)\n# RefSeq Assembly and GenBank Assemblies Identical: yes\n#\n" +
+		"1\tassembled-molecule\t1\tChromosome\tCM000663.2\t=\tNC_000001.11\tPrimary Assembly\t248956422\tchr1\n"
+	a, err := ParseReport(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{a.Name, a.Description, a.Submitter, a.Date, a.GenBankAC, a.RefSeqAC}
+	want := []string{"GRCh38.p4", "Genome Reference Consortium Human Build 38 patch release 4 (GRCh38.p4)", "Genome Reference Consortium",
+		"2015-06-25", "GCA_000001405.19", "GCF_000001405.30"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("header %q; want %q", got, want)
+	}
+	for d, w := range map[string]string{"2022-02-03": "2022-02-03", "2015-6-5": "2015-06-05", "June 2015": "June", "1-2": "1-2", "x-1-2": "x-1-2"} {
+		if g := normaliseDate(strings.Fields(d)[0]); g != w {
+			t.Errorf("normaliseDate(%q) = %q; want %q", d, g, w)
+		}
+	}
+}
+
 func TestParseReportErrors(t *testing.T) {
 	const name = "# Assembly name:  X1\n"
 	const cols = "# Sequence-Name\tSequence-Role\tAssigned-Molecule\tAssigned-Molecule-Location/Type\tGenBank-Accn\tRelationship\tRefSeq-Accn\tAssembly-Unit\tSequence-Length\tUCSC-style-name\n"
