@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -92,8 +93,10 @@ func SeqcolSchema() map[string]any {
 // attribute. A Seqcol may lack attributes (a .fai gives no sequences); it
 // is immutable once built and safe for concurrent use.
 type Seqcol struct {
-	arrays map[string][]string // attribute -> elements' canonical JSON (transient ones too)
-	level1 map[string]string   // attribute -> level-1 digest
+	arrays map[string][]string              // attribute -> elements' canonical JSON (transient ones too)
+	level1 map[string]string                // attribute -> level-1 digest
+	level2 func() []byte                    // canonical level-2 JSON, computed once
+	counts func() map[string]map[string]int // attribute -> element -> occurrences, computed once
 }
 
 // NewSeqcol returns c in seqcol form with all six attributes of the
@@ -154,6 +157,14 @@ func buildSeqcol(arrays map[string][]string) *Seqcol {
 	for attr, elems := range arrays {
 		s.level1[attr] = GA4GHDigest(joinArray(elems))
 	}
+	s.level2 = sync.OnceValue(s.encodeLevel2)
+	s.counts = sync.OnceValue(func() map[string]map[string]int {
+		m := make(map[string]map[string]int, len(arrays))
+		for attr, elems := range arrays {
+			m[attr] = countElements(elems)
+		}
+		return m
+	})
 	return s
 }
 
@@ -282,8 +293,10 @@ func (s *Seqcol) Level1(attr string) (string, bool) {
 func (s *Seqcol) Level1JSON() []byte { return CanonicalJSON(s.level1) }
 
 // Level2JSON returns the canonical JSON of the level-2 object: every
-// non-transient attribute's array.
-func (s *Seqcol) Level2JSON() []byte {
+// non-transient attribute's array. The slice is shared: do not modify it.
+func (s *Seqcol) Level2JSON() []byte { return s.level2() }
+
+func (s *Seqcol) encodeLevel2() []byte {
 	b := []byte{'{'}
 	for _, a := range s.Attributes() {
 		if IsTransientAttribute(a) {
@@ -381,7 +394,7 @@ func CompareSeqcols(a, b *Seqcol) SeqcolComparison {
 		if IsTransientAttribute(attr) {
 			continue
 		}
-		n, same := compareArrays(a.arrays[attr], b.arrays[attr])
+		n, same := compareCounted(a.arrays[attr], b.arrays[attr], a.counts()[attr], b.counts()[attr])
 		e.AAndBCount[attr] = n
 		e.AAndBSameOrder[attr] = same
 	}
@@ -389,17 +402,24 @@ func CompareSeqcols(a, b *Seqcol) SeqcolComparison {
 	return r
 }
 
+// countElements counts the occurrences of each element.
+func countElements(x []string) map[string]int {
+	c := make(map[string]int, len(x))
+	for _, v := range x {
+		c[v]++
+	}
+	return c
+}
+
 // compareArrays returns the size of the multiset intersection of x and y
 // and the same-order verdict of the seqcol specification.
 func compareArrays(x, y []string) (int, *bool) {
-	cx := make(map[string]int, len(x))
-	for _, v := range x {
-		cx[v]++
-	}
-	cy := make(map[string]int, len(y))
-	for _, v := range y {
-		cy[v]++
-	}
+	return compareCounted(x, y, countElements(x), countElements(y))
+}
+
+// compareCounted is compareArrays with the element counts of x and y
+// (cx, cy) already known.
+func compareCounted(x, y []string, cx, cy map[string]int) (int, *bool) {
 	shared, balanced := 0, true
 	for v, n := range cx {
 		m := cy[v]

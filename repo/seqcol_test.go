@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -307,4 +308,19 @@ func FuzzCanonicalString(f *testing.F) {
 			t.Fatalf("canonicalString(%q) = %q, CanonicalJSON %q", s, got, want)
 		}
 	})
+}
+
+// BenchmarkCompareSeqcols compares two fresh 700-sequence collections
+// (element counts computed inside the loop).
+func BenchmarkCompareSeqcols(b *testing.B) {
+	var c Collection
+	for i := range 700 {
+		c.Names = append(c.Names, "chr"+strconv.Itoa(i))
+		c.SeqIDs = append(c.SeqIDs, GA4GHDigest([]byte(strconv.Itoa(i))))
+		c.Lengths = append(c.Lengths, int64(1000+i))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		CompareSeqcols(NewSeqcol(c), NewSeqcol(c))
+	}
 }

@@ -39,6 +39,9 @@ const (
 	// seqcolCacheElements bounds the cached collections by their total
 	// number of sequences.
 	seqcolCacheElements = 1 << 20
+	// seqcolComparisonBytes bounds the cached comparisons of stored
+	// collections (by digest, so they never go stale).
+	seqcolComparisonBytes = 16 << 20
 	// seqcolIndexTTL is how old the listing index may get before a request
 	// triggers a background refresh.
 	seqcolIndexTTL = 5 * time.Second
@@ -53,6 +56,7 @@ type seqcolService struct {
 	ttl   time.Duration         // index age that triggers a refresh
 	log   *slog.Logger
 	cache *lru.Map[string, *repo.Seqcol] // level-0 digest -> collection
+	cmps  *lru.Map[string, []byte]       // "a/b" digests -> comparison JSON
 	group singleflight.Group             // coalesces collection loads and index refreshes
 
 	mu         sync.Mutex // guards idx and refreshing
@@ -73,6 +77,7 @@ func newSeqcolService(src repo.Source, log *slog.Logger) *seqcolService {
 	s := &seqcolService{
 		log:   log,
 		ttl:   seqcolIndexTTL,
+		cmps:  lru.NewMap[string, []byte](seqcolComparisonBytes, func(b []byte) int64 { return int64(len(b)) }),
 		cache: lru.NewMap[string, *repo.Seqcol](seqcolCacheElements, func(c *repo.Seqcol) int64 { return int64(c.Len()) + 1 }),
 	}
 	if cs, err := repo.Collections(src); err == nil {
@@ -240,13 +245,20 @@ func writeRawJSON(w http.ResponseWriter, r *http.Request, body []byte) {
 
 // writeCompactJSON answers v as compact JSON.
 func (s *Server) writeCompactJSON(w http.ResponseWriter, r *http.Request, v any) {
+	if body, ok := s.compactJSON(w, r, v); ok {
+		writeRawJSON(w, r, body)
+	}
+}
+
+// compactJSON encodes v, answering 500 when it cannot.
+func (s *Server) compactJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		s.log.Error("encode response", "uri", r.RequestURI, "err", err)
 		writeProblem(w, http.StatusInternalServerError, "cannot encode response")
-		return
+		return nil, false
 	}
-	writeRawJSON(w, r, body)
+	return body, true
 }
 
 // parseLevel reads the level query parameter of /collection: 2 when
@@ -289,8 +301,14 @@ func (s *Server) seqcolCollection(w http.ResponseWriter, r *http.Request) {
 	writeRawJSON(w, r, c.Level2JSON())
 }
 
-// seqcolCompare serves GET /comparison/{a}/{b}.
+// seqcolCompare serves GET /comparison/{a}/{b}. Comparisons of digests
+// (not names, which may move) are cached.
 func (s *Server) seqcolCompare(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("a") + "/" + r.PathValue("b")
+	if body, ok := s.seqcol.cmps.Get(key); ok {
+		writeRawJSON(w, r, body)
+		return
+	}
 	a, err := s.seqcol.collection(r.Context(), r.PathValue("a"))
 	if err != nil {
 		s.seqcolError(w, r, err)
@@ -301,7 +319,15 @@ func (s *Server) seqcolCompare(w http.ResponseWriter, r *http.Request) {
 		s.seqcolError(w, r, err)
 		return
 	}
-	s.writeCompactJSON(w, r, repo.CompareSeqcols(a, b))
+	cmp := repo.CompareSeqcols(a, b)
+	body, ok := s.compactJSON(w, r, cmp)
+	if !ok {
+		return
+	}
+	if *cmp.Digests.A == r.PathValue("a") && *cmp.Digests.B == r.PathValue("b") {
+		s.seqcol.cmps.Add(key, body)
+	}
+	writeRawJSON(w, r, body)
 }
 
 // seqcolComparePost serves POST /comparison/{a} with a level-2 collection
