@@ -423,9 +423,10 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, lq listQuery,
 	})
 }
 
-// seqcolList serves GET /list/collection with ANDed attribute filters.
-func (s *Server) seqcolList(w http.ResponseWriter, r *http.Request) {
-	lq, err := parseListQuery(r.URL.RawQuery, true)
+// listPage answers a /list request: it parses the query, gets the index
+// and pages through what items selects from it.
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request, allowFilters bool, items func(*seqcolIndex, listQuery) []string) {
+	lq, err := parseListQuery(r.URL.RawQuery, allowFilters)
 	if err != nil {
 		writeProblem(w, http.StatusBadRequest, err.Error())
 		return
@@ -435,17 +436,24 @@ func (s *Server) seqcolList(w http.ResponseWriter, r *http.Request) {
 		s.seqcolError(w, r, err)
 		return
 	}
-	items := idx.digests
-	first := true
-	for _, attr := range slices.Sorted(maps.Keys(lq.filters)) {
-		match := idx.byAttr[attr][lq.filters[attr]]
-		if first {
-			items, first = match, false
-			continue
+	s.writePage(w, r, lq, items(idx, lq))
+}
+
+// seqcolList serves GET /list/collection with ANDed attribute filters.
+func (s *Server) seqcolList(w http.ResponseWriter, r *http.Request) {
+	s.listPage(w, r, true, func(idx *seqcolIndex, lq listQuery) []string {
+		items := idx.digests
+		first := true
+		for _, attr := range slices.Sorted(maps.Keys(lq.filters)) {
+			match := idx.byAttr[attr][lq.filters[attr]]
+			if first {
+				items, first = match, false
+				continue
+			}
+			items = intersectSorted(items, match)
 		}
-		items = intersectSorted(items, match)
-	}
-	s.writePage(w, r, lq, items)
+		return items
+	})
 }
 
 // seqcolListAttribute serves GET /list/attributes/{attr}.
@@ -455,17 +463,7 @@ func (s *Server) seqcolListAttribute(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no attribute "+quote(attr)+" in the schema")
 		return
 	}
-	lq, err := parseListQuery(r.URL.RawQuery, false)
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	idx, err := s.seqcol.index(r.Context())
-	if err != nil {
-		s.seqcolError(w, r, err)
-		return
-	}
-	s.writePage(w, r, lq, idx.values[attr])
+	s.listPage(w, r, false, func(idx *seqcolIndex, _ listQuery) []string { return idx.values[attr] })
 }
 
 // seqcolAttribute serves GET /attribute/collection/{attr}/{digest}: the

@@ -49,16 +49,20 @@ func sourceCollections(src repo.Source) (repo.CollectionSource, error) {
 	return cs, nil
 }
 
-// storedCollections lists the stored collections, sorted by their first
-// name (unnamed ones last, by digest).
-func storedCollections(ctx context.Context, cs repo.CollectionSource) ([]repo.CollectionInfo, error) {
+// storedCollections returns src's collection interface and its
+// collections, sorted by their first name (unnamed ones last, by digest).
+func storedCollections(ctx context.Context, src repo.Source) (repo.CollectionSource, []repo.CollectionInfo, error) {
+	cs, err := sourceCollections(src)
+	if err != nil {
+		return nil, nil, err
+	}
 	var infos []repo.CollectionInfo
 	for info, err := range cs.Collections(ctx) {
 		if errors.Is(err, repo.ErrUnsupported) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("list collections: %w", err)
+			return nil, nil, fmt.Errorf("list collections: %w", err)
 		}
 		infos = append(infos, info)
 	}
@@ -75,7 +79,7 @@ func storedCollections(ctx context.Context, cs repo.CollectionSource) ([]repo.Co
 		}
 		return cmp.Compare(a.Digest, b.Digest)
 	})
-	return slices.CompactFunc(infos, func(a, b repo.CollectionInfo) bool { return a.Digest == b.Digest }), nil
+	return cs, slices.CompactFunc(infos, func(a, b repo.CollectionInfo) bool { return a.Digest == b.Digest }), nil
 }
 
 func collectionsAction(c *cli.Context) error {
@@ -83,11 +87,7 @@ func collectionsAction(c *cli.Context) error {
 		return usagef("collections: unexpected argument %q", c.Args().First())
 	}
 	return withSourceOutput(c, "collections", 0, func(src repo.Source, w *bufio.Writer) error {
-		cs, err := sourceCollections(src)
-		if err != nil {
-			return fmt.Errorf("collections: %w", err)
-		}
-		infos, err := storedCollections(c.Context, cs)
+		_, infos, err := storedCollections(c.Context, src)
 		if err != nil {
 			return fmt.Errorf("collections: %w", err)
 		}

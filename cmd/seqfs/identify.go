@@ -54,11 +54,7 @@ func identifyAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("identify: %w", err)
 	}
-	cs, err := sourceCollections(s)
-	if err != nil {
-		return fmt.Errorf("identify: %w", err)
-	}
-	infos, err := storedCollections(c.Context, cs)
+	cs, infos, err := storedCollections(c.Context, s)
 	if err != nil {
 		return fmt.Errorf("identify: %w", err)
 	}
