@@ -68,7 +68,7 @@ func (e *Error) Is(target error) bool { return target == ErrFormat }
 func ReadFile(path string) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err // *fs.PathError: "open PATH: reason"
 	}
 	defer fh.Close()
 	return Read(fh, path)

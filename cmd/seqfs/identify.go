@@ -154,7 +154,7 @@ func identifyOne(f *collectionfile.File, fileSC *repo.Seqcol, fileSeqs []string,
 	if hasSeqs {
 		what += ", but the sequences differ"
 	} else {
-		what += " (sequences not compared)"
+		what += "; sequences not compared"
 	}
 	return match{rank: 3 + min(1, len(extra)+len(missing)), misfits: len(extra) + len(missing), info: info, text: desc + what}, true
 }
