@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -99,8 +100,9 @@ func identifyOne(f *collectionfile.File, fileSC *repo.Seqcol, fileSeqs []string,
 	if d := fileSC.Digest(); d != "" && d == info.Digest {
 		return match{rank: 0, info: info, text: desc + ": identical"}, true
 	}
-	cmpr := repo.CompareSeqcols(fileSC, repo.NewSeqcol(coll))
-	hasSeqs := slices.Contains(cmpr.Attributes.AAndB, repo.AttrSequences)
+	// The comparison is computed only for collections that match at all.
+	compare := sync.OnceValue(func() repo.SeqcolComparison { return repo.CompareSeqcols(fileSC, repo.NewSeqcol(coll)) })
+	hasSeqs := fileSeqs != nil
 	pairKeys := func(names []string, lengths []int64) []string {
 		out := make([]string, len(names))
 		for i := range names {
@@ -112,6 +114,7 @@ func identifyOne(f *collectionfile.File, fileSC *repo.Seqcol, fileSeqs []string,
 	if hasSeqs {
 		extra, missing, shared := setDiff(fileSeqs, f.Names, coll.SeqIDs, coll.Names)
 		if shared > 0 && (len(extra) == 0 || len(missing) == 0) {
+			cmpr := compare()
 			namesMatch := cmpr.ArrayElements.AAndBCount[repo.AttrNameLengthPairs] == shared
 			order := cmpr.ArrayElements.AAndBSameOrder[repo.AttrSequences]
 			var what string
@@ -143,7 +146,7 @@ func identifyOne(f *collectionfile.File, fileSC *repo.Seqcol, fileSeqs []string,
 	switch {
 	case len(extra) == 0 && len(missing) == 0:
 		what = ": the same names and lengths (coordinate system)"
-		if o := cmpr.ArrayElements.AAndBSameOrder[repo.AttrNameLengthPairs]; o != nil && !*o {
+		if o := compare().ArrayElements.AAndBSameOrder[repo.AttrNameLengthPairs]; o != nil && !*o {
 			what += " in another order"
 		}
 	case len(missing) == 0:
