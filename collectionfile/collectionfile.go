@@ -64,8 +64,13 @@ var ErrFormat = errors.New("bad collection file")
 func (e *Error) Is(target error) bool { return target == ErrFormat }
 
 // ReadFile reads a file, choosing the format by its name (.fai, .dict,
-// .sam, .fa, .fasta, .fna, .fas, each optionally .gz) or else by its content (">" FASTA, "@" SAM header, else .fai).
+// .sam, .fa, .fasta, .fna, .fas, each optionally .gz) or else by its
+// content (">" FASTA, "@" SAM header, else .fai). "-" is standard input
+// (named "<stdin>" in messages), recognised by its content.
 func ReadFile(path string) (*File, error) {
+	if path == "-" {
+		return Read(os.Stdin, "<stdin>")
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err // *fs.PathError: "open PATH: reason"

@@ -142,6 +142,20 @@ func TestSeqcolCLI(t *testing.T) {
 	if !strings.Contains(out, baseD+"  base: identical") || !strings.Contains(out, orderD+"  order: the same sequences and names in another order") {
 		t.Errorf("identify base.dict:\n%s", out)
 	}
+	// A BAM's header through standard input.
+	bam := filepath.Join(dir, "x.bam")
+	if b, err := exec.Command(samtools, "view", "-b", "-o", bam, dict).CombinedOutput(); err != nil {
+		t.Fatalf("samtools view -b: %v: %s", err, b)
+	}
+	header, err := exec.Command(samtools, "view", "-H", bam).Output()
+	if err != nil {
+		t.Fatalf("samtools view -H: %v", err)
+	}
+	cmd := exec.Command(seqfsBin, "-s", inst, "identify", "-")
+	cmd.Stdin = strings.NewReader(string(header))
+	if b, err := cmd.Output(); err != nil || !strings.Contains(string(b), baseD+"  base: identical") {
+		t.Errorf("identify - < BAM header: %v\n%s", err, b)
+	}
 	out = run(0, "identify", subset+".fai")
 	if !strings.Contains(out, "base, 1 missing sequence (chr2): the names and lengths present match; sequences not compared") {
 		t.Errorf("identify subset.fa.fai:\n%s", out)

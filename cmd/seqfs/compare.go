@@ -20,10 +20,11 @@ func init() {
 		Name:      "compare",
 		Usage:     "compare two sequence collections (the seqcol comparison)",
 		ArgsUsage: "A B",
-		Description: "A and B are each a local file or a stored collection (name or seqcol digest); an\n" +
-			"existing file wins over a collection of the same name. Files: FASTA (plain, gzip or\n" +
-			"BGZF; sequence digests are computed), .fai (names and lengths), .dict or SAM header\n" +
-			"(names, lengths, and sequences through the source's MD5 aliases when it has them all).\n" +
+		Description: "A and B are each a local file (- for standard input) or a stored collection (name\n" +
+			"or seqcol digest); an existing file wins over a collection of the same name. Files: FASTA\n" +
+			"(plain, gzip or BGZF; sequence digests are computed), .fai (names and lengths), .dict or\n" +
+			"SAM header (names, lengths, and sequences through the source's MD5 aliases when it has\n" +
+			"them all).\n" +
 			"Prints the GA4GH seqcol comparison object: digests, attributes (a_only, b_only, a_and_b)\n" +
 			"and array_elements (a_count, b_count, a_and_b_count, a_and_b_same_order).",
 		Action:       compareAction,
@@ -55,7 +56,7 @@ func (l *lazySource) Close() {
 // loadOperand reads a local file when arg names one, else looks arg up
 // among the stored collections.
 func loadOperand(ctx context.Context, arg string, src *lazySource) (*repo.Seqcol, error) {
-	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+	if st, err := os.Stat(arg); arg == "-" || err == nil && !st.IsDir() {
 		f, err := collectionfile.ReadFile(arg)
 		if err != nil {
 			return nil, err

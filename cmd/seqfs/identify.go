@@ -19,13 +19,14 @@ func init() {
 	commands = append(commands, &cli.Command{
 		Name:      "identify",
 		Usage:     "say which stored collections a FASTA, .fai, .dict or SAM header matches",
-		ArgsUsage: "FILE",
+		ArgsUsage: "FILE|-",
 		Description: "Compares the collection FILE describes with every stored collection and prints those\n" +
 			"it matches, best first: identical; the same sequences (other names or order); a stored\n" +
 			"collection plus extra sequences, or part of one; the same coordinate system (names and\n" +
 			"lengths) with or without the same sequences. A .fai has no sequences, so it matches by\n" +
 			"coordinate system only; a .dict or SAM header matches by sequence when the source has\n" +
-			"MD5 aliases for all its M5 tags. Exits 1 when nothing matches.",
+			"MD5 aliases for all its M5 tags. \"-\" reads standard input (e.g. samtools view -H x.bam |\n" +
+			"seqfs identify -). Exits 1 when nothing matches.",
 		Action:       identifyAction,
 		OnUsageError: onUsageError,
 	})
