@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha512"
 	"encoding/base64"
@@ -8,8 +9,9 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strings"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Collection is a sequence collection (GA4GH seqcol 1.0): an ordered list
@@ -87,16 +89,44 @@ func GA4GHDigest(b []byte) string {
 // CanonicalJSON returns the RFC 8785 (JCS) canonical JSON of v for the
 // values seqcol uses (objects with ASCII keys, arrays, strings, integers):
 // keys sorted, no whitespace, no HTML escaping. Go's encoder sorts map keys
-// and writes integers and strings as JCS does once HTML escaping is off.
+// and writes integers and strings as JCS does once HTML escaping is off,
+// except that it escapes U+2028, U+2029 and U+FFFD, which JCS writes as
+// they are.
 func CanonicalJSON(v any) []byte {
-	var b strings.Builder
+	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		// Only unsupported Go values fail; seqcol values never do.
 		panic(fmt.Sprintf("repo: canonical JSON: %v", err))
 	}
-	return []byte(strings.TrimSuffix(b.String(), "\n"))
+	return unescapeLineSeparators(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+// unescapeLineSeparators replaces the escapes \u2028, \u2029 and \ufffd
+// (which stands for invalid UTF-8) of encoding/json output with the
+// characters themselves, as JCS writes them. It walks escapes pairwise so
+// that an escaped backslash followed by "u2028" stays as it is.
+func unescapeLineSeparators(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u202`)) && !bytes.Contains(b, []byte(`\ufffd`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 == len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		if e := string(b[i+1 : min(i+6, len(b))]); e == "u2028" || e == "u2029" || e == "ufffd" {
+			r, _ := strconv.ParseUint(e[1:], 16, 32)
+			out = utf8.AppendRune(out, rune(r))
+			i += 5
+			continue
+		}
+		out = append(out, b[i], b[i+1])
+		i++
+	}
+	return out
 }
 
 // seqcolSequences returns the collection's "sequences" array (SQ. ids).

@@ -216,7 +216,9 @@ func (s *Server) md5Of(ctx context.Context, seqID string, aliases []repo.Alias) 
 
 // serviceInfoV2 serves GET /sequence/service-info and /service-info: a
 // GA4GH service-info document with the refget object, plus the v1
-// "service" object so that v1 clients understand it too.
+// "service" object so that v1 clients understand it too, and the seqcol
+// object (the JSON Schema of the collections served): one service-info
+// for refget and seqcol.
 func (s *Server) serviceInfoV2(w http.ResponseWriter, r *http.Request) {
 	ct, ok := negotiateVersion(w, r, jsonOffers, hvV2JSON, hvV1JSON)
 	if !ok {
@@ -248,6 +250,7 @@ func (s *Server) serviceInfoV2(w http.ResponseWriter, r *http.Request) {
 			"algorithms":         []string{"md5", "ga4gh", "trunc512"},
 			"identifier_types":   idTypes,
 		},
+		"seqcol": map[string]any{"schema": repo.SeqcolSchema()},
 		"service": map[string]any{
 			"circular_supported":     false,
 			"subsequence_limit":      nil,

@@ -124,6 +124,7 @@ type Server struct {
 	bufPool  sync.Pool
 	writeTO  time.Duration // per-chunk write deadline for long bodies
 	health   healthState
+	seqcol   *seqcolService
 }
 
 // bufSize is the size of pooled sequence buffers; longer bodies are
@@ -178,6 +179,8 @@ func (s *Server) routes() []string {
 	h("GET /seqrepo/1/ping", s.pingSeqRepo)
 	h("GET /seqrepo/1/sequence/{alias}", s.sequenceSeqRepo)
 	h("GET /seqrepo/1/metadata/{alias}", s.metadataSeqRepo)
+	// GA4GH refget sequence collections (seqcol 1.0).
+	s.seqcolRoutes(h)
 	// Operations.
 	h("GET /healthz", s.healthz)
 	h("GET /metrics", s.serveMetrics)
@@ -191,7 +194,7 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 // Shared header values (never modified after init).
 var (
 	hvStar         = []string{"*"}
-	hvAllowMethods = []string{"GET, HEAD, OPTIONS"}
+	hvAllowMethods = []string{"GET, HEAD, POST, OPTIONS"}
 	hvAllowHeaders = []string{"Accept, Range, Content-Type, Authorization"}
 	hvExpose       = []string{"Content-Length, Content-Range, Accept-Ranges, Content-Type"}
 	hvMaxAge       = []string{"86400"}
