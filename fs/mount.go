@@ -182,7 +182,8 @@ func unescapeMountinfo(s string) string {
 	return b.String()
 }
 
-// Mount mounts a read-only file system over src at dir and starts serving
+// Mount mounts a read-only file system (writable for new files with
+// Options.SidecarDir) over src at dir and starts serving
 // it. As root it mounts directly (mount(2), no fusermount); otherwise it
 // goes through fusermount3. The caller unmounts with Server.Unmount.
 func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) (*Server, error) {
@@ -219,9 +220,15 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	}
 	if os.Geteuid() == 0 {
 		mo.DirectMount = true
-		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_RDONLY
+		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV
+		if fsys.sidecar == nil {
+			mo.DirectMountFlags |= syscall.MS_RDONLY
+		}
 	} else {
-		mo.Options = []string{"ro", "nosuid", "nodev"}
+		mo.Options = []string{"nosuid", "nodev"}
+		if fsys.sidecar == nil {
+			mo.Options = append(mo.Options, "ro")
+		}
 	}
 	if opts.Debug {
 		mo.Logger = log.New(os.Stderr, "fuse: ", log.LstdFlags)

@@ -50,6 +50,11 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		dirAttr(&out.Attr)
 		return ch, 0
 	}
+	if name == CollectionDir {
+		d := newCollectionDir(r.fsys)
+		d.dirAttr(&out.Attr)
+		return r.NewInode(ctx, d, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
+	}
 	var dir *nsDir
 	if name == DigestDir {
 		dir = &nsDir{fsys: r.fsys, digest: true}
@@ -75,16 +80,19 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	return r.NewInode(ctx, dir, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
 
-// Readdir lists DigestDir and every namespace (API names are not listed).
+// Readdir lists DigestDir, CollectionDir and every namespace (API names
+// are not listed).
 func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	nss, err := r.fsys.namespaces(ctx)
 	if err != nil {
 		return nil, r.fsys.errno(err, "list namespaces")
 	}
-	entries := make([]fuse.DirEntry, 0, len(nss)+1)
-	entries = append(entries, fuse.DirEntry{Name: DigestDir, Mode: syscall.S_IFDIR, Ino: nameIno(DigestDir)})
+	entries := make([]fuse.DirEntry, 0, len(nss)+2)
+	for _, dir := range []string{DigestDir, CollectionDir} {
+		entries = append(entries, fuse.DirEntry{Name: dir, Mode: syscall.S_IFDIR, Ino: nameIno(dir)})
+	}
 	for _, ns := range nss {
-		if name := escapeDir(ns); name != DigestDir {
+		if name := escapeDir(ns); name != DigestDir && name != CollectionDir {
 			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: nameIno(name)})
 		}
 	}
@@ -275,16 +283,17 @@ func nameIno(name string) uint64 {
 // pulled one alias at a time across READDIR calls, so memory stays flat
 // however large the namespace is.
 type dirStream struct {
-	fsys *FS
-	dir  string
-	open func(ctx context.Context) iter.Seq2[string, error]
+	fsys  *FS
+	dir   string
+	open  func(ctx context.Context) iter.Seq2[string, error]
+	kinds []fileKind // suffixes listed per name; nil means listedKinds
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	next   func() (string, error, bool)
 	stop   func()
 	stem   string
-	ki     int    // next index into listedKinds for stem
+	ki     int    // next index into kinds for stem
 	off    uint64 // entries returned so far
 	done   bool
 }
@@ -299,7 +308,10 @@ func (s *dirStream) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.next, s.stop = iter.Pull2(s.open(ctx))
-	s.ki = len(listedKinds)
+	if s.kinds == nil {
+		s.kinds = listedKinds
+	}
+	s.ki = len(s.kinds)
 	s.off = 0
 	s.done = false
 }
@@ -323,7 +335,7 @@ func (s *dirStream) readdirent() (*fuse.DirEntry, syscall.Errno) {
 	if s.next == nil {
 		s.start()
 	}
-	for s.ki >= len(listedKinds) {
+	for s.ki >= len(s.kinds) {
 		if s.done {
 			return nil, 0
 		}
@@ -341,7 +353,7 @@ func (s *dirStream) readdirent() (*fuse.DirEntry, syscall.Errno) {
 		}
 		s.stem, s.ki = EscapeStem(name), 0
 	}
-	name := s.stem + suffixes[listedKinds[s.ki]]
+	name := s.stem + suffixes[s.kinds[s.ki]]
 	s.ki++
 	s.off++
 	return &fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: nameIno(name), Off: s.off}, 0
@@ -428,11 +440,7 @@ func (f *FS) newFile(ctx context.Context, seqID, alias string, kind fileKind, re
 // Dict returns a SAM-header sequence dictionary for one sequence, as
 // samtools dict writes it; ur (an absolute path) is left out when empty.
 func Dict(name string, length int64, md5 string, ur string) string {
-	s := fmt.Sprintf("@HD\tVN:1.0\tSO:unsorted\n@SQ\tSN:%s\tLN:%d\tM5:%s", name, length, md5)
-	if ur != "" {
-		s += "\tUR:file://" + ur
-	}
-	return s + "\n"
+	return dictHeader + dictLine(name, length, md5, ur)
 }
 
 func (n *fileNode) size() int64 {

@@ -20,18 +20,22 @@ func init() {
 		Usage:     "serve the source as a read-only FUSE tree of FASTA files (runs in the foreground)",
 		ArgsUsage: "MOUNTPOINT",
 		Description: `Mounts /<namespace>/<alias>.fa (+ .fa.fai, .dict, .seq) and /digest/SQ.<id>.fa
-for every alias of the source. Runs until SIGINT/SIGTERM, then unmounts.
+for every alias of the source, and /collection/<name>.fa (+ .fa.fai, .dict):
+each sequence collection (genome) of the source as one multi-record FASTA. Runs until SIGINT/SIGTERM, then unmounts.
 As root it mounts with mount(2); other users need fusermount3 (package fuse3).
 
 Examples:
   seqfs -s /usr/local/share/seqrepo/latest mount /mnt/seqrepo
   samtools faidx /mnt/seqrepo/NCBI/NC_000001.11.fa NC_000001.11:1-1000
+  seqfs -s DIR mount --sidecar-dir ~/seqfs-sidecar /mnt/seqrepo &
+  bwa index /mnt/seqrepo/collection/GRCh38.p14.fa   # index files land in ~/seqfs-sidecar
   REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram`,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "line-width", Aliases: []string{"w"}, Value: seqfsfs.DefaultLineWidth, Usage: "residues per FASTA line"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users read the mount (normal users need user_allow_other in /etc/fuse.conf)"},
 			&cli.DurationFlag{Name: "cache-timeout", Value: seqfsfs.DefaultTimeout, Usage: "how long the kernel caches names and attributes"},
 			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
+			&cli.StringFlag{Name: "sidecar-dir", Usage: "keep files that tools create in the tree (bwa index, .seqkit.fai, temporary files) in `DIR` and serve them back; without it the mount is read-only"},
 		},
 		Action: mountAction,
 	})
@@ -55,8 +59,9 @@ func mountAction(c *cli.Context) error {
 	defer src.Close()
 	srv, err := seqfsfs.Mount(c.Context, src, dir, seqfsfs.MountOptions{
 		Options: seqfsfs.Options{
-			LineWidth: c.Int("line-width"),
-			Timeout:   c.Duration("cache-timeout"),
+			LineWidth:  c.Int("line-width"),
+			Timeout:    c.Duration("cache-timeout"),
+			SidecarDir: c.String("sidecar-dir"),
 		},
 		AllowOther: c.Bool("allow-other"),
 		Debug:      c.Bool("fuse-debug"),
