@@ -221,3 +221,36 @@ func TestMountSidecarReused(t *testing.T) {
 	dir := mountOpts(t, src, Options{SidecarDir: side})
 	checkFile(t, filepath.Join(dir, CollectionDir, "asm.fa.sa"), []byte("made earlier"))
 }
+
+func TestMountSidecarNamespace(t *testing.T) {
+	seq := testSeq(100)
+	src := newMemSource(map[string][]string{"S": {"NCBI:x"}}, map[string][]byte{"S": seq})
+	side := t.TempDir()
+	dir := mountOpts(t, src, Options{SidecarDir: side})
+	p := filepath.Join(dir, "NCBI", "x.fa.seqkit.fai")
+	if err := os.WriteFile(p, []byte("x\t100\n"), 0o644); err != nil {
+		t.Fatalf("create beside a sequence: %v", err)
+	}
+	checkFile(t, p, []byte("x\t100\n"))
+	if got, err := os.ReadFile(filepath.Join(side, "NCBI", "x.fa.seqkit.fai")); err != nil || string(got) != "x\t100\n" {
+		t.Errorf("sidecar store holds %q, %v", got, err)
+	}
+	ents, err := os.ReadDir(filepath.Join(dir, "NCBI"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	want := []string{"x.dict", "x.fa", "x.fa.fai", "x.fa.seqkit.fai", "x.seq"}
+	if !slices.Equal(names, want) {
+		t.Errorf("listing %v, want %v", names, want)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "NCBI", "x.fa"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Errorf("write x.fa: %v, want EROFS", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "top.txt"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Errorf("create in the root: %v, want EROFS", err)
+	}
+}

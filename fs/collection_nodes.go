@@ -203,13 +203,10 @@ func (d *collectionDir) names(ctx context.Context) iter.Seq2[string, error] {
 	}
 }
 
-// OpendirHandle lists the sidecar files, then every collection's files.
+// OpendirHandle lists every collection's files (and sidecar files).
 func (d *collectionDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	extra, err := d.listSidecar()
-	if err != nil {
-		return nil, 0, d.fsys.errno(err, "readdir", "dir", CollectionDir)
-	}
-	return &mergedStream{extra: extra, dirStream: &dirStream{fsys: d.fsys, dir: CollectionDir, open: d.names, kinds: collectionKinds}}, 0, 0
+	// Not cached by the kernel: names move.
+	return d.opendir(&dirStream{fsys: d.fsys, dir: CollectionDir, open: d.names, kinds: collectionKinds}, 0)
 }
 
 // mergedStream lists fixed entries (sidecar files) before a dirStream.

@@ -76,7 +76,8 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		return nil, syscall.ENOENT
 	}
 	dir.name = name
-	dirAttr(&out.Attr)
+	dir.sidecarDir = sidecarDir{fsys: r.fsys, node: &dir.Inode, rel: name, virtual: dir.isVirtual}
+	dir.dirAttr(&out.Attr)
 	return r.NewInode(ctx, dir, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
 
@@ -102,7 +103,7 @@ func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 // nsDir is one namespace directory, or DigestDir.
 type nsDir struct {
 	gofs.Inode
-	readOnly
+	sidecarDir
 	fsys   *FS
 	name   string // directory name as looked up
 	dbNS   string // DB-form namespace
@@ -116,9 +117,9 @@ var (
 	_ gofs.NodeGetattrer      = (*nsDir)(nil)
 )
 
-// Getattr reports a read-only directory.
+// Getattr reports the directory.
 func (d *nsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	dirAttr(&out.Attr)
+	d.dirAttr(&out.Attr)
 	return 0
 }
 
@@ -203,7 +204,7 @@ func (d *nsDir) resolve(ctx context.Context, p parsedName) (seqID, alias string,
 
 // Lookup resolves <alias>.<suffix> to a file.
 func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if ch := d.GetChild(name); ch != nil {
+	if ch := d.GetChild(name); ch != nil && !isSidecar(ch) {
 		// Still alive for an open file after the kernel dropped its
 		// entry: the kernel makes a new entry for it.
 		if fn, ok := ch.Operations().(*fileNode); ok {
@@ -214,9 +215,12 @@ func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 	}
 	p, ok := parseName(name)
 	if !ok {
-		return nil, syscall.ENOENT
+		return d.lookupSidecar(ctx, name, out)
 	}
 	seqID, alias, err := d.resolve(ctx, p)
+	if errors.Is(err, repo.ErrNotFound) {
+		return d.lookupSidecar(ctx, name, out)
+	}
 	if err != nil {
 		return nil, d.fsys.errno(err, "lookup", "dir", d.name, "name", name)
 	}
@@ -233,8 +237,9 @@ func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 
 // OpendirHandle opens a streaming listing of the directory.
 func (d *nsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	// The listing never changes while mounted: let the kernel cache it.
-	return &dirStream{fsys: d.fsys, dir: d.name, open: d.names}, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
+	// The listing never changes while mounted (unless sidecar files
+	// come and go): let the kernel cache it.
+	return d.opendir(&dirStream{fsys: d.fsys, dir: d.name, open: d.names}, fuse.FOPEN_CACHE_DIR|fuse.FOPEN_KEEP_CACHE)
 }
 
 // names streams the alias names of the directory, in source order.

@@ -121,6 +121,26 @@ func (d *sidecarDir) listSidecar() ([]fuse.DirEntry, error) {
 	return out, nil
 }
 
+// opendir opens the listing s of the directory, after the sidecar files
+// when there is a sidecar store (the kernel may then not cache it: sidecar
+// files come and go); cacheFlags are the open flags without one.
+func (d *sidecarDir) opendir(s *dirStream, cacheFlags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if d.fsys.sidecar == nil {
+		return s, cacheFlags, 0
+	}
+	extra, err := d.listSidecar()
+	if err != nil {
+		return nil, 0, d.fsys.errno(err, "readdir", "dir", d.rel)
+	}
+	return &mergedStream{extra: extra, dirStream: s}, 0, 0
+}
+
+// isSidecar reports whether a node is a sidecar file.
+func isSidecar(n *gofs.Inode) bool {
+	_, ok := n.Operations().(*sidecarFile)
+	return ok
+}
+
 // Create makes a sidecar file and opens it.
 func (d *sidecarDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	if d.fsys.sidecar == nil {
@@ -282,4 +302,14 @@ func (n *sidecarFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 		return nil, 0, gofs.ToErrno(err)
 	}
 	return gofs.NewLoopbackFile(fd), 0, 0
+}
+
+// isVirtual reports whether name is a served file of the namespace.
+func (d *nsDir) isVirtual(ctx context.Context, name string) bool {
+	p, ok := parseName(name)
+	if !ok {
+		return false
+	}
+	_, _, err := d.resolve(ctx, p)
+	return err == nil
 }
