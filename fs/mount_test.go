@@ -140,7 +140,7 @@ func TestMountTree(t *testing.T) {
 			t.Errorf("%s not a dir", e.Name())
 		}
 	}
-	if want := []string{"MD5", "NCBI", "VMC", "digest", "odd", "test"}; !slices.Equal(names, want) {
+	if want := []string{"MD5", "NCBI", "VMC", "collection", "digest", "odd", "test"}; !slices.Equal(names, want) {
 		t.Errorf("root listing %v, want %v", names, want)
 	}
 	ents, err := os.ReadDir(filepath.Join(dir, "NCBI"))

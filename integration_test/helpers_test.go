@@ -221,7 +221,7 @@ func startS3Sample(t *testing.T) (*s3test.Server, string) {
 }
 
 // checkSampleRoot checks that the root of a mount of the sample lists every
-// namespace plus digest.
+// namespace plus digest and collection.
 func checkSampleRoot(t testing.TB, dir string) {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
@@ -232,7 +232,7 @@ func checkSampleRoot(t testing.TB, dir string) {
 	for _, e := range ents {
 		root = append(root, e.Name())
 	}
-	if want := []string{"MD5", "SEGUID", "SHA1", "VMC", "digest", "test"}; !slices.Equal(root, want) {
+	if want := []string{"MD5", "SEGUID", "SHA1", "VMC", "collection", "digest", "test"}; !slices.Equal(root, want) {
 		t.Errorf("root: %v, want %v", root, want)
 	}
 }
