@@ -21,8 +21,12 @@ import (
 // entry never changes and is cached for Options.Timeout).
 const collectionNameTTL = time.Minute
 
-// collectionCacheSize is how many collections' layouts are kept.
-const collectionCacheSize = 256
+// collectionCacheRecords bounds the records of the collection layouts
+// kept (about 100 bytes each); nameCacheSize bounds the name bindings.
+const (
+	collectionCacheRecords = 1 << 20
+	nameCacheSize          = 4096
+)
 
 // collectionKinds are the files a /collection listing shows per name.
 var collectionKinds = []fileKind{kindFasta, kindFai, kindDict}
@@ -53,23 +57,54 @@ type nameBinding struct {
 	at     time.Time
 }
 
-// collCache holds collection layouts by digest and the name bindings seen
-// in listings (so that `ls -l` costs one source query per collection).
+// collCache holds collection layouts by digest, first in first out, up
+// to collectionCacheRecords records in all, and the name bindings seen in
+// listings (so that `ls -l` costs one source query per collection).
 type collCache struct {
-	byDigest *fifoCache[*collEntry]
-	names    *fifoCache[nameBinding]
+	names *fifoCache[nameBinding]
+
+	mu      sync.Mutex
+	m       map[string]*collEntry
+	order   []string // digests, oldest first
+	records int
 }
 
 func newCollCache() *collCache {
-	return &collCache{byDigest: newFIFOCache[*collEntry](collectionCacheSize),
-		names: newFIFOCache[nameBinding](4 * collectionCacheSize)}
+	return &collCache{names: newFIFOCache[nameBinding](nameCacheSize), m: map[string]*collEntry{}}
+}
+
+func (c *collCache) get(digest string) (*collEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[digest]
+	return e, ok
+}
+
+// put caches e, evicting the oldest entries to stay within the budget; a
+// collection larger than the whole budget is not cached.
+func (c *collCache) put(e *collEntry) {
+	n := len(e.seqIDs)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[e.digest]; ok || n > collectionCacheRecords {
+		return
+	}
+	for c.records+n > collectionCacheRecords {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.records -= len(c.m[old].seqIDs)
+		delete(c.m, old)
+	}
+	c.m[e.digest] = e
+	c.order = append(c.order, e.digest)
+	c.records += n
 }
 
 // collection returns the collection a name or digest refers to and
 // whether ref is a name (not the digest).
 func (f *FS) collection(ctx context.Context, ref string) (*collEntry, bool, error) {
 	if b, ok := f.colls.names.get(ref); ok && time.Since(b.at) < collectionNameTTL {
-		if e, ok := f.colls.byDigest.get(b.digest); ok {
+		if e, ok := f.colls.get(b.digest); ok {
 			return e, true, nil
 		}
 	}
@@ -85,11 +120,11 @@ func (f *FS) collection(ctx context.Context, ref string) (*collEntry, bool, erro
 	if isName {
 		f.colls.names.put(ref, nameBinding{digest: digest, at: time.Now()})
 	}
-	if e, ok := f.colls.byDigest.get(digest); ok {
+	if e, ok := f.colls.get(digest); ok {
 		return e, isName, nil
 	}
 	e := newCollEntry(c, digest, f.width)
-	f.colls.byDigest.put(digest, e)
+	f.colls.put(e)
 	return e, isName, nil
 }
 

@@ -116,3 +116,26 @@ func TestCollectionDict(t *testing.T) {
 		t.Error("a short MD5 was accepted")
 	}
 }
+
+func TestCollCacheBudget(t *testing.T) {
+	c := newCollCache()
+	entry := func(d string, n int) *collEntry { return &collEntry{digest: d, seqIDs: make([]string, n)} }
+	c.put(entry("a", collectionCacheRecords/2))
+	c.put(entry("b", collectionCacheRecords/2))
+	c.put(entry("huge", collectionCacheRecords+1))
+	if _, ok := c.get("huge"); ok {
+		t.Error("a collection over the whole budget was cached")
+	}
+	c.put(entry("c", 1))
+	if _, ok := c.get("a"); ok {
+		t.Error("the oldest entry was not evicted")
+	}
+	for _, d := range []string{"b", "c"} {
+		if _, ok := c.get(d); !ok {
+			t.Errorf("%s evicted", d)
+		}
+	}
+	if c.records != collectionCacheRecords/2+1 {
+		t.Errorf("records %d", c.records)
+	}
+}
