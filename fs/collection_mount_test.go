@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -252,5 +253,41 @@ func TestMountSidecarNamespace(t *testing.T) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "top.txt"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
 		t.Errorf("create in the root: %v, want EROFS", err)
+	}
+}
+
+func TestMountCollectionListing(t *testing.T) {
+	src := memsource.New()
+	const n = 1000
+	for i := range n {
+		c, seqs := testCollection(100+i%7, 50)
+		c.Names[0] = fmt.Sprintf("c%04d", i) // distinct collections
+		for id, s := range seqs {
+			src.Put(repo.Info{SeqID: id, Length: int64(len(s))}, s)
+		}
+		if _, err := src.StoreCollection(context.Background(), fmt.Sprintf("g%04d", i), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := mountOpts(t, src, Options{})
+	start := time.Now()
+	ents, err := os.ReadDir(filepath.Join(dir, CollectionDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int64
+	for _, e := range ents {
+		info, err := e.Info() // lstat, as ls -l does
+		if err != nil {
+			t.Fatal(err)
+		}
+		size += info.Size()
+	}
+	t.Logf("ls -l of %d collections: %d entries in %v", n, len(ents), time.Since(start))
+	if len(ents) != 6*n {
+		t.Errorf("%d entries, want %d", len(ents), 6*n)
+	}
+	if size == 0 {
+		t.Error("every size is 0")
 	}
 }
