@@ -89,8 +89,9 @@ func (a NSAlias) String() string { return a.Namespace + ":" + a.Alias }
 
 // StoreResult counts what one Store added.
 type StoreResult struct {
-	SequencesAdded int // 0 or 1
-	AliasesAdded   int // user aliases newly bound (digest aliases not counted)
+	SequencesAdded int    // 0 or 1
+	AliasesAdded   int    // user aliases newly bound (digest aliases not counted)
+	SeqID          string // the sequence's seq_id (set by the SeqRepo and Redis writers)
 }
 
 // Writer is the write interface of stores that take data (the SeqRepo

@@ -297,10 +297,10 @@ func TestAliasSemantics(t *testing.T) {
 	}
 	// SeqRepo's tests/test_seqaliasdb.py sequence, plus translations.
 	res, q1 := store("ACGT", repo.NSAlias{Namespace: "A", Alias: "1"})
-	if res != (repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1}) {
+	if res != (repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1, SeqID: q1}) {
 		t.Errorf("first store: %+v", res)
 	}
-	if res, _ = store("ACGT", repo.NSAlias{Namespace: "A", Alias: "1"}); res != (repo.StoreResult{}) {
+	if res, _ = store("ACGT", repo.NSAlias{Namespace: "A", Alias: "1"}); res.SequencesAdded+res.AliasesAdded != 0 {
 		t.Errorf("idempotent store: %+v", res)
 	}
 	store("ACGT", repo.NSAlias{Namespace: "A", Alias: "2"}, repo.NSAlias{Namespace: "B", Alias: "1"})
@@ -309,7 +309,7 @@ func TestAliasSemantics(t *testing.T) {
 	}
 	res, q2 := store("TTTT", repo.NSAlias{Namespace: "A", Alias: "1"}, repo.NSAlias{Namespace: "refseq", Alias: "NM_0001.1"},
 		repo.NSAlias{Namespace: "refseq", Alias: "NM_0001.1"})
-	if res != (repo.StoreResult{SequencesAdded: 1, AliasesAdded: 2}) {
+	if res != (repo.StoreResult{SequencesAdded: 1, AliasesAdded: 2, SeqID: q2}) {
 		t.Errorf("reassigning store: %+v", res)
 	}
 	// Staged, not visible yet.

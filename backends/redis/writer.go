@@ -124,6 +124,7 @@ func (w *Writer) store(ctx context.Context, seq []byte, wantID string, seqAdded 
 		return res, fmt.Errorf("store sequence into %s: %w", w.server, err)
 	}
 	id := d.SeqID
+	res.SeqID = id
 	if wantID != "" && wantID != id {
 		return res, repo.Corrupt("store copy of "+wantID+" into "+w.server, fmt.Errorf("the sequence's digest is %s", id))
 	}

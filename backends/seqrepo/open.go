@@ -128,6 +128,7 @@ type Instance struct {
 	cache     *bgzf.BlockCache
 
 	infos seqInfoCache
+	colls collectionsState
 
 	filesMu sync.RWMutex
 	files   map[string]*seqFile // by relpath
@@ -331,7 +332,13 @@ func sqliteDSN(path string, immutable bool) string {
 // openReadOnlyDB opens a SeqRepo database read-only and checks its schema
 // version.
 func openReadOnlyDB(ctx context.Context, path string, immutable bool) (*sql.DB, error) {
-	db, err := sql.Open("sqlite3", sqliteDSN(path, immutable))
+	return openDSN(ctx, sqliteDSN(path, immutable), path)
+}
+
+// openDSN opens a read-only database by its DSN and checks its schema
+// version; path names it in messages.
+func openDSN(ctx context.Context, dsn, path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -393,6 +400,7 @@ func (i *Instance) Close() error {
 	if i.pool != nil {
 		errs = append(errs, i.pool.close())
 	}
+	errs = append(errs, i.closeCollections())
 	for _, r := range i.vfsRegs {
 		r.Unregister()
 	}

@@ -114,16 +114,25 @@ func snapCopyDBs(ctx context.Context, src, dst string) error {
 	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS seqdb`, spath); err != nil {
 		return fmt.Errorf("attach %s: %w", spath, err)
 	}
+	hasColls, err := snapAttachCollections(ctx, conn, src)
+	if err != nil {
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
 		return fmt.Errorf("read-lock %s: %w", src, err)
 	}
 	defer conn.ExecContext(context.Background(), `ROLLBACK`)
 	var n int
-	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM main.sqlite_master) + (SELECT count(*) FROM seqdb.sqlite_master)`).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM main.sqlite_master) + (SELECT count(*) FROM seqdb.sqlite_master)`+snapCollectionsLock(hasColls)).Scan(&n); err != nil {
 		return fmt.Errorf("read-lock %s: %w", src, err)
 	}
 	if err := snapCopyFile(apath, AliasesDBPath(dst)); err != nil {
 		return err
+	}
+	if hasColls {
+		if err := snapCopyFile(CollectionsDBPath(src), CollectionsDBPath(dst)); err != nil {
+			return err
+		}
 	}
 	return snapCopyFile(spath, SeqInfoDBPath(dst))
 }

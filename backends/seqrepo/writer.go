@@ -120,6 +120,7 @@ type Writer struct {
 	rmu                    sync.Mutex // guards cur
 	cur                    *writerReaderRef
 	commitCount, fileCount int
+	coll                   collWriter // staged collections (collections_writer.go)
 }
 
 // writeOp is one pending database change: a seqinfo row (relpath set) or
@@ -234,6 +235,9 @@ func (w *Writer) openDB(ctx context.Context) error {
 	if err := schemaCheck(ctx, w.conn, "seqdb", spath); err != nil {
 		return err
 	}
+	if err := w.attachExistingCollections(ctx); err != nil {
+		return err
+	}
 	prep := func(dst **sql.Stmt, q string) {
 		if err == nil {
 			*dst, err = w.conn.PrepareContext(ctx, q)
@@ -327,6 +331,7 @@ func (w *Writer) Store(ctx context.Context, seq []byte, aliases []repo.NSAlias) 
 	if err != nil {
 		return res, fmt.Errorf("store in %s: %w", w.dir, err)
 	}
+	res.SeqID = d.SeqID
 	// Look-ups run in one read transaction held until the commit, which
 	// saves SQLite's per-statement locking; it writes only at commit time.
 	if !w.inTx {
@@ -543,6 +548,7 @@ func (w *Writer) resetPending() {
 	w.ops = w.ops[:0]
 	clear(w.pendSeq)
 	clear(w.pendAlias)
+	w.coll.ops = nil
 	w.pendSeqs, w.pendAliases, w.pendResidues = 0, 0, 0
 }
 
@@ -561,8 +567,11 @@ func (w *Writer) Commit(ctx context.Context) error {
 }
 
 func (w *Writer) commitLocked(ctx context.Context) error {
-	if len(w.ops) == 0 && w.batch == nil {
+	if len(w.ops) == 0 && w.batch == nil && len(w.coll.ops) == 0 {
 		return nil
+	}
+	if err := w.prepareCollections(ctx); err != nil {
+		return w.fail(err)
 	}
 	jpath := filepath.Join(w.dir, writeJournalName)
 	if b := w.batch; b != nil {
@@ -617,6 +626,9 @@ func (w *Writer) applyOps(ctx context.Context) (err error) {
 		if _, err := w.storeAlias(ctx, op.seqID, op.ns, op.alias); err != nil {
 			return err
 		}
+	}
+	if err := w.applyCollectionOps(); err != nil {
+		return err
 	}
 	if _, err := w.conn.ExecContext(noCancel, `COMMIT`); err != nil {
 		return fmt.Errorf("commit %s: %w", w.dir, err)
