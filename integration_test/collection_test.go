@@ -292,6 +292,17 @@ func TestCollectionLegacyTools(t *testing.T) {
 				t.Errorf("bcftools norm output lacks records on %s", r.name)
 			}
 		}
+		in := readFile(t, vcf)
+		moved := 0
+		for _, line := range strings.Split(string(out), "\n") {
+			if f := strings.SplitN(line, "\t", 3); len(f) == 3 && !strings.HasPrefix(line, "#") &&
+				!bytes.Contains(in, []byte(f[0]+"\t"+f[1]+"\t")) {
+				moved++
+			}
+		}
+		if moved == 0 {
+			t.Error("bcftools norm left-aligned no deletion: the test VCF does not exercise the reference")
+		}
 	})
 
 	t.Run("bwa small", func(t *testing.T) {
