@@ -108,6 +108,12 @@ func (f *FS) collection(ctx context.Context, ref string) (*collEntry, bool, erro
 			return e, true, nil
 		}
 	}
+	if e, ok := f.colls.get(ref); ok {
+		// A digest (a name of 32 base64url characters that is also some
+		// collection's digest would be misread, which is as unlikely as
+		// a digest collision).
+		return e, false, nil
+	}
 	cs, err := repo.Collections(f.src)
 	if err != nil {
 		return nil, false, &repo.CollectionNotFoundError{Ref: ref}

@@ -8,7 +8,7 @@
 #     vs cat of a local plain copy (warm), and cat of the mounted file (warm)
 #   ls -l /collection with 1,000 collections (each on a fresh daemon).
 # Every figure is the median of BENCH_RUNS runs (default 5).
-# Needs root (drop_caches, mount), vt-examples, samtools, bgzip (tabix).
+# Needs root (drop_caches, mount), vt-examples, samtools, bgzip (tabix), seqkit.
 # Work files go to $BENCH_DIR (default bench/data/collection, git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,9 +34,10 @@ if [ ! -f "$W/genome.fa" ]; then
       z-qJgWoacRBV77zcMgZN9E_utrdzmQsH:NC_001138.5 IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF:NC_001422.1; do
       "$SEQFS" -s "$SAMPLE" export -n VMC "GS_${pair%%:*}" | sed "1s/.*/>${pair#*:}/"
     done
-  } | awk '/^>/ { if (s != "") wrap(); print; next } { s = s $0 } END { wrap() }
-           function wrap() { for (i = 1; i <= length(s); i += 60) print substr(s, i, 60); s = "" }' > "$W/genome.fa.tmp"
+  } > "$W/genome.in.fa"
+  seqkit seq -w 60 "$W/genome.in.fa" > "$W/genome.fa.tmp"
   mv "$W/genome.fa.tmp" "$W/genome.fa"
+  rm -f "$W/genome.in.fa"
 fi
 if [ ! -f "$W/genome.fa.gz.gzi" ]; then
   bgzip -c "$W/genome.fa" > "$W/genome.fa.gz"
@@ -63,7 +64,7 @@ if [ ! -d "$W/many/master" ]; then
     }
   }'
   "$SEQFS" -r "$W/many" init -i master >/dev/null
-  "$SEQFS" -r "$W/many" load -i master -n NCBI "$W"/many-fa/*.fa >/dev/null
+  "$SEQFS" -r "$W/many" load -i master -n bench "$W"/many-fa/*.fa >/dev/null
 fi
 
 MNT=$(mktemp -d -t seqfs-bench-XXXXXX)
@@ -93,12 +94,12 @@ SEQS=(NC_000020.10 NC_001133.9 NC_001138.5 NC_001422.1)
 FA="$MNT/collection/genome.fa"
 echo "== seqfs /collection benchmark ($(nproc) CPUs, $(uname -r)); genome.fa = $SIZE bytes, 4 records; median of $RUNS"
 
-start "$W/inst"
+start "$W/inst/master"
 cmp -s "$FA" "$W/genome.fa" || { echo "bench: /collection/genome.fa differs from the local copy" >&2; exit 1; }
 stop
 
 cold=()
-for _ in $(seq "$RUNS"); do start "$W/inst"; drop; cold+=("$(secs cat "$FA")"); stop; done
+for _ in $(seq "$RUNS"); do start "$W/inst/master"; drop; cold+=("$(secs cat "$FA")"); stop; done
 tc=$(printf '%s\n' "${cold[@]}" | median)
 row "cold: cat /collection/genome.fa (fresh daemon, caches dropped)" "$tc" "$(mbps "$SIZE" "$tc")"
 sf=()
@@ -107,7 +108,7 @@ ts=$(printf '%s\n' "${sf[@]}" | median)
 row "cold: samtools faidx genome.fa.gz <4 sequences> (local BGZF)" "$ts" "$(mbps "$SIZE" "$ts")"
 awk -v m="$tc" -v s="$ts" 'BEGIN { printf "cold: the mount is %.1fx as fast as samtools faidx from BGZF (target > 1)\n", s / m }'
 
-start "$W/inst"
+start "$W/inst/master"
 cat "$FA" >/dev/null
 wm=(); for _ in $(seq "$RUNS"); do wm+=("$(secs cat "$FA")"); done
 tm=$(printf '%s\n' "${wm[@]}" | median)
@@ -122,10 +123,10 @@ tw=$(printf '%s\n' "${ws[@]}" | median)
 row "warm: samtools faidx genome.fa.gz <4 sequences> (local BGZF)" "$tw" "$(mbps "$SIZE" "$tw")"
 awk -v m="$tm" -v l="$tl" 'BEGIN { printf "warm: the mount takes %.2fx the time of cat of the local copy (target <= 2)\n", m / l }'
 
-start "$W/many"
+start "$W/many/master"
 N=$(ls -f "$MNT/collection" | grep -vc '^\.\.\?$')
 stop
 ll=()
-for _ in $(seq "$RUNS"); do start "$W/many"; ll+=("$(secs ls -l "$MNT/collection")"); stop; done
+for _ in $(seq "$RUNS"); do start "$W/many/master"; ll+=("$(secs ls -l "$MNT/collection")"); stop; done
 t=$(printf '%s\n' "${ll[@]}" | median)
 row "ls -l /collection, $NCOLL collections ($N entries, fresh daemon)" "$t" "(target < 1 s)"
