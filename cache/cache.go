@@ -623,18 +623,7 @@ func (c *Cache) findAliases(ctx context.Context, q repo.AliasQuery) (aliasResult
 
 // NamespaceAliases streams from the source (not cached).
 func (c *Cache) NamespaceAliases(ctx context.Context, namespace string) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) {
-		var ferr error
-		defer func() { c.backend(ferr) }()
-		for a, err := range c.src.NamespaceAliases(ctx, namespace) {
-			if err != nil {
-				ferr = err
-			}
-			if !yield(a, err) || err != nil {
-				return
-			}
-		}
-	}
+	return passThrough(c, c.src.NamespaceAliases(ctx, namespace))
 }
 
 // Namespaces asks the source (not cached).
@@ -646,18 +635,7 @@ func (c *Cache) Namespaces(ctx context.Context) ([]string, error) {
 
 // Sequences streams from the source (not cached).
 func (c *Cache) Sequences(ctx context.Context) iter.Seq2[repo.Info, error] {
-	return func(yield func(repo.Info, error) bool) {
-		var ferr error
-		defer func() { c.backend(ferr) }()
-		for info, err := range c.src.Sequences(ctx) {
-			if err != nil {
-				ferr = err
-			}
-			if !yield(info, err) || err != nil {
-				return
-			}
-		}
-	}
+	return passThrough(c, c.src.Sequences(ctx))
 }
 
 var _ repo.Source = (*Cache)(nil)

@@ -1,6 +1,7 @@
 // Package copier copies every sequence and current alias from any readable
 // source (repo.Source) into any writable store (repo.Writer): SeqRepo
-// layout to SeqRepo layout today, Redis later. Sequence bytes are copied as
+// layout or Redis to either, and every sequence collection with its
+// current names when both ends hold collections. Sequence bytes are copied as
 // stored; digest aliases (VMC, SHA1, MD5, SEGUID) are not copied because
 // the writer recomputes them, and API-level translations (refseq, ga4gh, …)
 // are not copied because they are derived from the stored records.
@@ -23,7 +24,10 @@ type Progress struct {
 	Added     int64 // sequences the destination did not have yet
 	Residues  int64 // residues copied
 	Aliases   int64 // aliases newly bound in the destination
-	Elapsed   time.Duration
+	// Collections counts the sequence collections copied (see
+	// copyCollections).
+	Collections int64
+	Elapsed     time.Duration
 }
 
 // Options tunes Copy.
@@ -138,6 +142,11 @@ func Copy(ctx context.Context, src repo.Source, dst repo.Writer, opts Options) (
 		if opts.OnProgress != nil {
 			opts.OnProgress(p)
 		}
+	}
+	n, err := copyCollections(ctx, src, dst)
+	p.Collections = n
+	if err != nil {
+		return p, err
 	}
 	if err := dst.Commit(ctx); err != nil {
 		return p, fmt.Errorf("copy: commit: %w", err)

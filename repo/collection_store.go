@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,4 +37,34 @@ func CheckCollectionName(name string) error {
 		return fmt.Errorf("collection name %q: has the form of a collection digest", name)
 	}
 	return nil
+}
+
+// CollectionArrays returns the JSON arrays (canonical JSON, as seqcol's
+// level-2 arrays but with bare seq_ids) in which stores keep a
+// collection's names, seq_ids and lengths.
+func CollectionArrays(c Collection) (names, seqIDs, lengths string) {
+	return string(CanonicalJSON(c.Names)), string(CanonicalJSON(c.SeqIDs)), string(CanonicalJSON(c.Lengths))
+}
+
+// ParseCollectionArrays decodes what CollectionArrays encoded and checks
+// the result: a valid collection whose level-0 digest is digest (the
+// digest it was stored under). Stored data that fails is reported as
+// such; callers wrap it with Corrupt.
+func ParseCollectionArrays(digest, names, seqIDs, lengths string) (Collection, error) {
+	var c Collection
+	for _, f := range []struct {
+		what, raw string
+		dst       any
+	}{{"names", names, &c.Names}, {"seq_ids", seqIDs, &c.SeqIDs}, {"lengths", lengths, &c.Lengths}} {
+		if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
+			return Collection{}, fmt.Errorf("collection %s: %s: %w", digest, f.what, err)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Collection{}, fmt.Errorf("collection %s: %w", digest, err)
+	}
+	if d := c.Digest(); d != digest {
+		return Collection{}, fmt.Errorf("collection stored as %s has digest %s", digest, d)
+	}
+	return c, nil
 }

@@ -52,6 +52,23 @@
 //	P:seq:{ID}:hist           zset    superseded aliases of the sequence:
 //	                                  member NS\0alias\0T
 //
+// Sequence collections (repo.CollectionSource), D being a collection's
+// seqcol level-0 digest and N a collection name:
+//
+//	P:coll:{D}                hash    names, seq_ids, lengths (JSON arrays
+//	                                  as repo.CollectionArrays writes them,
+//	                                  checked against D when read), n,
+//	                                  residues, added (T, of the first store)
+//	P:coll:{D}:names          zset    names currently bound to D (score 0)
+//	P:collnames               hash    N → D: the current binding of each
+//	                                  name (a name is looked up here first,
+//	                                  then taken as a digest)
+//	P:collnamehist            zset    superseded name bindings: member
+//	                                  N\0D\0T, T the time of the move
+//	P:colls                   zset    every committed digest (score 0):
+//	                                  the listing, in digest order; written
+//	                                  last for each collection
+//
 // # Writes
 //
 // Writer.Store uploads the sequence parts at once (they are invisible
@@ -65,6 +82,12 @@
 // exists are skipped, aliases already bound are left alone. Parts uploaded
 // by a Writer that never committed stay as orphans until overwritten by a
 // later Store of the same sequence. One Writer per prefix at a time.
+//
+// Writer.StoreCollection checks that the collection's sequences are
+// committed or staged and stages it; Commit writes collections after the
+// sequences of the same commit (one MULTI/EXEC on a single server). A name
+// given again moves to the new collection; the old one stays readable by
+// its digest.
 //
 // Durability is the Redis server's configuration (RDB/AOF); Commit returns
 // once the server has applied the writes.

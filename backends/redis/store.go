@@ -316,8 +316,14 @@ func (s *Source) Sequences(ctx context.Context) iter.Seq2[repo.Info, error] {
 
 // seqPages yields the committed seq_ids a page at a time.
 func (s *Source) seqPages(ctx context.Context) iter.Seq2[[]string, error] {
+	return s.lexPages(ctx, s.k.seqs())
+}
+
+// lexPages yields every member of a score-0 sorted set in byte order, a
+// page at a time.
+func (s *Source) lexPages(ctx context.Context, key string) iter.Seq2[[]string, error] {
 	return func(yield func([]string, error) bool) {
-		key, lo := s.k.seqs(), "-"
+		lo := "-"
 		for {
 			page, err := s.client.ZRangeByLex(ctx, key, &goredis.ZRangeBy{Min: lo, Max: "+", Count: pageSize}).Result()
 			if err != nil {

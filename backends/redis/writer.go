@@ -38,6 +38,7 @@ type Writer struct {
 	pending int                 // alias changes in units
 	newSeqs map[string]bool     // seq_ids stored but not committed
 	overlay map[nsAlias]binding // current bindings as of the staged writes
+	colls   []collOp            // staged collections (collections.go)
 	now     func() time.Time    // clock (tests)
 	closed  bool
 }
@@ -323,6 +324,9 @@ func (w *Writer) commitLocked(ctx context.Context) error {
 		}
 		w.units = w.units[n:]
 	}
+	if err := w.applyCollections(ctx); err != nil {
+		return err
+	}
 	w.units = nil
 	w.pending = 0
 	clear(w.newSeqs)
@@ -400,9 +404,7 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed = true
-	if len(w.units) > 0 {
-		w.units = nil
-	}
+	w.units, w.colls = nil, nil
 	err := w.Source.Close()
 	if errors.Is(err, goredis.ErrClosed) {
 		err = nil

@@ -24,7 +24,8 @@ type UploadStats struct {
 }
 
 // uploadable reports whether a file of an instance directory belongs in
-// the published layout: the databases and everything under sequences/,
+// the published layout: the databases (collections.sqlite3 included) and
+// everything under sequences/,
 // but no lock, journal or temporary files.
 func uploadable(rel string) bool {
 	base := filepath.Base(rel)
@@ -36,7 +37,7 @@ func uploadable(rel string) bool {
 	if strings.HasPrefix(base, ".") {
 		return false
 	}
-	return rel == seqrepo.AliasesDBFile || strings.HasPrefix(rel, seqrepo.SequencesDirName+"/")
+	return rel == seqrepo.AliasesDBFile || rel == seqrepo.CollectionsDBFile || strings.HasPrefix(rel, seqrepo.SequencesDirName+"/")
 }
 
 // UploadInstance copies the SeqRepo instance in the local directory
@@ -71,6 +72,8 @@ func uploadInstance(ctx context.Context, localDir, s3URL string, done map[string
 		if st, err := os.Stat(db); err != nil || !st.Mode().IsRegular() {
 			return UploadStats{}, fmt.Errorf("upload %s: not a SeqRepo instance: missing %s", localDir, db)
 		}
+	}
+	for _, db := range []string{seqrepo.AliasesDBPath(localDir), seqrepo.SeqInfoDBPath(localDir), seqrepo.CollectionsDBPath(localDir)} {
 		if st, err := os.Stat(db + "-wal"); err == nil && st.Size() > 0 {
 			return UploadStats{}, fmt.Errorf("upload %s: %s-wal is not empty (a writer is open or did not checkpoint); close it first", localDir, db)
 		}

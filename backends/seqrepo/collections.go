@@ -1,10 +1,24 @@
 package seqrepo
 
-// Sequence collections of an instance (repo.CollectionSource).
-//
-// # The collections database
-//
-// Collections live in collections.sqlite3 (CollectionsDBFile) directly in
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/seqfs/seqfs/internal/lru"
+	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/sqlitevfs"
+)
+
+// CollectionsDBFile is the collections database of an instance, holding
+// its sequence collections (repo.CollectionSource). It lives directly in
 // the instance directory, next to aliases.sqlite3. Python SeqRepo never
 // opens it, so an instance with collections stays a valid SeqRepo instance,
 // and an instance without the file simply has no collections. Its schema
@@ -47,25 +61,6 @@ package seqrepo
 // collection or listing them costs nothing that grows with the number of
 // sequences of the instance. Snapshot copies it with the other databases
 // under one read lock; s3-upload publishes it with them.
-
-import (
-	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"iter"
-	"os"
-	"path/filepath"
-	"sync"
-
-	"github.com/seqfs/seqfs/repo"
-	"github.com/seqfs/seqfs/sqlitevfs"
-)
-
-// CollectionsDBFile is the collections database, directly inside the
-// instance directory.
 const CollectionsDBFile = "collections.sqlite3"
 
 // collectionsFormat is the meta row ("format") naming the database's kind.
@@ -108,6 +103,22 @@ type collectionsState struct {
 	absent bool // a remote instance without the file (it never appears)
 	reg    *sqlitevfs.Registration
 	file   StorageFile
+
+	// parsed holds collections already decoded and checked, by digest
+	// (a digest's content never changes).
+	parsed *lru.Map[string, repo.Collection]
+}
+
+// parsedCollectionBytes bounds the decoded collections an Instance keeps.
+const parsedCollectionBytes = 64 << 20
+
+// collectionCost approximates the memory of a decoded collection.
+func collectionCost(c repo.Collection) int64 {
+	n := int64(len(c.Names)) * (16 + 32 + 16 + 8)
+	for _, name := range c.Names {
+		n += int64(len(name))
+	}
+	return n
 }
 
 var (
@@ -133,6 +144,9 @@ func (i *Instance) collectionsDB(ctx context.Context) (*sql.DB, error) {
 	defer s.mu.Unlock()
 	if s.db != nil || s.absent {
 		return s.db, nil
+	}
+	if s.parsed == nil {
+		s.parsed = lru.NewMap[string, repo.Collection](parsedCollectionBytes, collectionCost)
 	}
 	path := i.collectionsPath()
 	if i.remote == nil {
@@ -234,33 +248,15 @@ func (i *Instance) Collection(ctx context.Context, nameOrDigest string) (repo.Co
 	if err != nil {
 		return repo.Collection{}, "", i.collErr("look up collection "+nameOrDigest, err)
 	}
-	c, err := decodeCollection(digest, names, ids, lengths)
-	if err != nil {
-		return repo.Collection{}, "", repo.Corrupt(i.collectionsPath(), err)
-	}
-	return c, digest, nil
-}
-
-// decodeCollection decodes the JSON arrays of a collection row and checks
-// them against digest.
-func decodeCollection(digest, names, ids, lengths string) (repo.Collection, error) {
-	var c repo.Collection
-	for _, f := range []struct {
-		col string
-		raw string
-		dst any
-	}{{"names", names, &c.Names}, {"seq_ids", ids, &c.SeqIDs}, {"lengths", lengths, &c.Lengths}} {
-		if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
-			return repo.Collection{}, fmt.Errorf("collection %s: column %s: %w", digest, f.col, err)
+	c, ok := i.colls.parsed.Get(digest)
+	if !ok {
+		if c, err = repo.ParseCollectionArrays(digest, names, ids, lengths); err != nil {
+			return repo.Collection{}, "", repo.Corrupt(i.collectionsPath(), err)
 		}
+		i.colls.parsed.Add(digest, c)
 	}
-	if err := c.Validate(); err != nil {
-		return repo.Collection{}, fmt.Errorf("collection %s: %w", digest, err)
-	}
-	if d := c.Digest(); d != digest {
-		return repo.Collection{}, fmt.Errorf("collection stored as %s has digest %s", digest, d)
-	}
-	return c, nil
+	// Callers own what they get: the cached slices are never handed out.
+	return repo.Collection{Names: slices.Clone(c.Names), SeqIDs: slices.Clone(c.SeqIDs), Lengths: slices.Clone(c.Lengths)}, digest, nil
 }
 
 // Collections implements repo.CollectionSource: every collection ordered

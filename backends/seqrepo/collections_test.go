@@ -286,6 +286,26 @@ func checkCollectionsConsistent(t *testing.T, dir string) int {
 	return n
 }
 
+// killHelper runs the test function helper of this binary in a child
+// process with env added, kills it with SIGKILL after d and checks that it
+// was still running.
+func killHelper(t *testing.T, helper string, d time.Duration, env ...string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	cmd.Process.Signal(syscall.SIGKILL)
+	err := cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
+	}
+}
+
 func TestCollectionsKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -298,19 +318,8 @@ func TestCollectionsKill(t *testing.T) {
 	r := rand.New(rand.NewSource(time.Now().UnixNano()))
 	prev := 0
 	for round := range 4 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCollectionsKillHelper$")
-		cmd.Env = append(os.Environ(), "SEQFS_COLLKILL_DIR="+dir, fmt.Sprint("SEQFS_COLLKILL_SEED=", round))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(400+r.Intn(1500)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
-		}
+		killHelper(t, "TestCollectionsKillHelper", time.Duration(400+r.Intn(1500))*time.Millisecond,
+			"SEQFS_COLLKILL_DIR="+dir, fmt.Sprint("SEQFS_COLLKILL_SEED=", round))
 		// A writer rolls back a hot journal left by a kill during the
 		// database commit; then all three databases are of one commit.
 		w, err := OpenWriter(ctx, dir, WriterOptions{})
@@ -328,5 +337,59 @@ func TestCollectionsKill(t *testing.T) {
 	}
 	if prev == 0 {
 		t.Errorf("no collection was ever committed; kill timing too early")
+	}
+}
+
+// A collection row whose arrays do not match its digest is reported as
+// corrupt, never returned.
+func TestCollectionsCorrupt(t *testing.T) {
+	ctx := context.Background()
+	dir := sampleWithCollections(t)
+	d := repotest.SampleCollections[0].Coll.Digest()
+	execDB(t, CollectionsDBPath(dir), `update collection set names = '["phiX","chrI","chrIII"]' where digest = '`+d+`'`)
+	inst, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	for _, ref := range []string{"genome", d} {
+		if _, _, err := inst.Collection(ctx, ref); !errors.Is(err, repo.ErrCorrupt) {
+			t.Errorf("Collection(%s) of a tampered row = %v, want ErrCorrupt", ref, err)
+		}
+	}
+}
+
+// BenchmarkCollection looks up a 700-sequence collection by name (the
+// size of a human assembly with its patches).
+func BenchmarkCollection(b *testing.B) {
+	ctx := context.Background()
+	w, dir := newTestWriter(b, WriterOptions{})
+	r := rand.New(rand.NewSource(1))
+	var c repo.Collection
+	for i := range 700 {
+		res, err := w.Store(ctx, randSeq(r, 50, "ACGT"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Names = append(c.Names, fmt.Sprintf("chr%d_random_alt_%d", i, i))
+		c.SeqIDs = append(c.SeqIDs, res.SeqID)
+		c.Lengths = append(c.Lengths, 50)
+	}
+	if _, err := w.StoreCollection(ctx, "big", c); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Commit(ctx); err != nil {
+		b.Fatal(err)
+	}
+	inst, err := Open(ctx, dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer inst.Close()
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := inst.Collection(ctx, "big"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

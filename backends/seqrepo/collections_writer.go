@@ -136,11 +136,20 @@ func createCollectionsDB(ctx context.Context, path string) error {
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeSyncFile(tmp); err != nil {
+	if err := installSynced(tmp, path); err != nil {
 		return fail(err)
 	}
+	return nil
+}
+
+// installSynced syncs the finished file tmp and renames it to path,
+// durably (the directory is synced as well).
+func installSynced(tmp, path string) error {
+	if err := writeSyncFile(tmp); err != nil {
+		return err
+	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fail(err)
+		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
 	}
 	return writeSyncDir(filepath.Dir(path))
 }
@@ -152,10 +161,9 @@ func createCollectionsDB(ctx context.Context, path string) error {
 func (w *Writer) applyCollectionOps() error {
 	path := CollectionsDBPath(w.dir)
 	for _, op := range w.coll.ops {
-		c := op.c
+		names, ids, lengths := repo.CollectionArrays(op.c)
 		_, err := w.conn.ExecContext(noCancel, `INSERT OR IGNORE INTO colldb.collection (digest, n, residues, names, seq_ids, lengths)
-			VALUES (?, ?, ?, ?, ?, ?)`, op.digest, c.Len(), c.Residues(),
-			string(repo.CanonicalJSON(c.Names)), string(repo.CanonicalJSON(c.SeqIDs)), string(repo.CanonicalJSON(c.Lengths)))
+			VALUES (?, ?, ?, ?, ?, ?)`, op.digest, op.c.Len(), op.c.Residues(), names, ids, lengths)
 		if err != nil {
 			return fmt.Errorf("insert collection %s into %s: %w", op.digest, path, err)
 		}

@@ -2,6 +2,8 @@
 // in the on-disk layout of biocommons.seqrepo: two SQLite databases
 // (aliases.sqlite3 and sequences/db.sqlite3) plus BGZF-compressed FASTA
 // files with .fai and .gzi sidecars under sequences/.
+// Sequence collections, which Python SeqRepo does not know, are kept in a
+// third database, collections.sqlite3 (see CollectionsDBFile).
 //
 // An *Instance implements repo.Source. It is safe for concurrent use: the
 // SQLite databases are opened read-only through database/sql's connection

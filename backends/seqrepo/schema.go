@@ -181,13 +181,10 @@ func schemaCreateDB(ctx context.Context, path, logV, tableDDL string) error {
 	if err := db.Close(); err != nil {
 		return fail(err)
 	}
-	if err := writeSyncFile(tmp); err != nil {
+	if err := installSynced(tmp, path); err != nil {
 		return fail(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fail(err)
-	}
-	return writeSyncDir(filepath.Dir(path))
+	return nil
 }
 
 // schemaUUID1 returns a version-1 style UUID string (time-based with a

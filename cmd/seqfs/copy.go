@@ -18,7 +18,8 @@ func init() {
 		ArgsUsage: "SRC DST",
 		Description: "SRC is any readable location (SeqRepo instance or root, file://, s3://, https://, redis://, refget…). " +
 			"DST is a writable store: a SeqRepo instance directory (created if missing) or redis://…. Sequences are copied byte for byte and verified " +
-			"against their digests; digest aliases are recomputed by the destination. Re-running completes an interrupted copy.",
+			"against their digests; digest aliases are recomputed by the destination. Sequence collections are copied with their current names " +
+			"when the source holds them. Re-running completes an interrupted copy.",
 		OnUsageError: onUsageError,
 		Action:       copyAction,
 	})
@@ -52,6 +53,6 @@ func copyAction(c *cli.Context) error {
 	}
 	bar.update(p.Sequences, p.Residues, p.Aliases, true)
 	slog.Info("copy done", "from", srcLoc, "to", dstLoc, "sequences", p.Sequences, "new", p.Added,
-		"aliases", p.Aliases, "residues", p.Residues, "seconds", p.Elapsed.Seconds())
+		"aliases", p.Aliases, "residues", p.Residues, "collections", p.Collections, "seconds", p.Elapsed.Seconds())
 	return nil
 }

@@ -60,7 +60,7 @@ func init() {
 		Name:      "s3-upload",
 		Usage:     "publish a SeqRepo instance (or any source) to S3 in the SeqRepo layout",
 		ArgsUsage: "SRC s3://bucket/prefix[?endpoint=URL&region=R]",
-		Description: "A local instance directory is uploaded as it is (aliases.sqlite3 and sequences/**, the keys " +
+		Description: "A local instance directory is uploaded as it is (aliases.sqlite3, collections.sqlite3 when it has collections, and sequences/**, the keys " +
 			"\"aws s3 sync\" would make); any other source is first copied into a temporary instance. Then " +
 			"`seqfs -s s3://bucket/prefix` serves it. Credentials come from the standard AWS chain.",
 		Flags:        s3Flags,
@@ -137,6 +137,6 @@ func copyToRemote(c *cli.Context, srcLoc, dstLoc string) error {
 	if err != nil {
 		return fmt.Errorf("copy %s to a temporary instance for %s: %w", srcLoc, dstLoc, err)
 	}
-	slog.Info("copied to a temporary instance", "sequences", p.Sequences, "aliases", p.Aliases)
+	slog.Info("copied to a temporary instance", "sequences", p.Sequences, "aliases", p.Aliases, "collections", p.Collections)
 	return uploadDir(c, dir, dstLoc)
 }

@@ -14,7 +14,7 @@ func init() {
 	commands = append(commands, &cli.Command{
 		Name:  "snapshot",
 		Usage: "make a read-only snapshot of an instance (default master) named by today's UTC date",
-		Description: "Hard-links the sequence files, copies both databases, removes all write bits and renames " +
+		Description: "Hard-links the sequence files, copies the databases (with collections.sqlite3 when the instance has collections), removes all write bits and renames " +
 			"the result into place atomically. A relative DEST is under the root directory.",
 		Flags: []cli.Flag{
 			writeInstanceFlag(),

@@ -1,0 +1,91 @@
+package copier_test
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+	"testing"
+
+	"github.com/seqfs/seqfs/backends/redis"
+	"github.com/seqfs/seqfs/backends/seqrepo"
+	"github.com/seqfs/seqfs/copier"
+	"github.com/seqfs/seqfs/internal/redistest"
+	"github.com/seqfs/seqfs/internal/sampleinst"
+	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/repo/repotest"
+)
+
+// newInstanceWriter returns a writer on a new, empty SeqRepo instance.
+func newInstanceWriter(t *testing.T) *seqrepo.Writer {
+	t.Helper()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "copy")
+	if err := seqrepo.CreateInstance(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	w, err := seqrepo.OpenWriter(ctx, dir, seqrepo.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestCopyCollections copies an instance holding the sample collections
+// into a new SeqRepo instance and into Redis, twice (the second run is a
+// no-op), and asks the copies the collection questions.
+func TestCopyCollections(t *testing.T) {
+	ctx := context.Background()
+	src, err := seqrepo.Open(ctx, sampleinst.WithCollections(t), seqrepo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want := int64(len(repotest.SampleCollections) - 1) // "genome-again" is "genome" under a second name
+	for _, tc := range []struct {
+		name string
+		open func(t *testing.T) repo.Writer
+	}{
+		{"SeqRepo", func(t *testing.T) repo.Writer { return newInstanceWriter(t) }},
+		{"Redis", func(t *testing.T) repo.Writer {
+			u, err := url.Parse(redistest.Start(t).URL() + "?prefix=copycoll")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := redis.OpenWriter(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return w
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := tc.open(t)
+			defer w.Close()
+			for run := range 2 {
+				p, err := copier.Copy(ctx, src, w, copier.Options{Verify: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Collections != want {
+					t.Errorf("run %d copied %d collections, want %d", run, p.Collections, want)
+				}
+			}
+			repotest.RunCollections(t, w)
+		})
+	}
+	t.Run("SourceWithout", func(t *testing.T) {
+		plain, err := seqrepo.Open(ctx, sampleinst.Copy(t), seqrepo.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer plain.Close()
+		w := newInstanceWriter(t)
+		defer w.Close()
+		if p, err := copier.Copy(ctx, plain, w, copier.Options{}); err != nil || p.Collections != 0 {
+			t.Fatalf("copy of an instance without collections: %+v, %v", p, err)
+		}
+		if _, err := repo.Collect(w.Collections(ctx)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
