@@ -454,3 +454,44 @@ func checkAlignments(t testing.TB, sam []byte, truth map[string]readTruth) {
 		t.Errorf("bwa mem: %d of %d reads reported, %d at their origin (want >= 95%%)", seen, len(truth), right)
 	}
 }
+
+// TestCollectionAssemblyReport mounts the test genome after
+// add-assembly-names: its seqfsTest1 collections serve whole genomes in
+// the report's name styles, and bcftools norm works on a two-contig VCF
+// against one of them (it fails on per-sequence files).
+func TestCollectionAssemblyReport(t *testing.T) {
+	requireFUSE(t)
+	requireTools(t, "samtools", "bcftools")
+	inst := testGenome(t, true)
+	m := startMount(t, []string{"-s", inst})
+	cdir := filepath.Join(m.dir, "collection")
+	ents, err := os.ReadDir(cdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"seqfsTest1.fa", "seqfsTest1.primary.ucsc.fa", "seqfsTest1.refseq.dict", "seqfsTest1.genbank.fa.fai"} {
+		if !slices.ContainsFunc(ents, func(e os.DirEntry) bool { return e.Name() == want }) {
+			t.Errorf("/collection lacks %s", want)
+		}
+	}
+	recs := append([]genomeRecord{chr20Record(t)}, sampleRecords(t)...)
+	primary := recs[:3] // phiX is not in the Primary Assembly unit
+	for i, name := range []string{"chr20", "chrI", "chrVI"} {
+		primary[i].name = name
+	}
+	local := filepath.Join(t.TempDir(), "hg.fa")
+	writeGenome(t, local, primary)
+	mfa := filepath.Join(cdir, "seqfsTest1.primary.ucsc.fa")
+	if !bytes.Equal(readFile(t, mfa), readFile(t, local)) {
+		t.Fatal("seqfsTest1.primary.ucsc.fa differs from chr20, chrI, chrVI as one FASTA")
+	}
+	runTool(t, nil, "samtools", "faidx", local)
+	if got, want := readFile(t, mfa+".fai"), readFile(t, local+".fai"); !bytes.Equal(got, want) {
+		t.Errorf(".fai differs from samtools faidx's:\n%s\nwant\n%s", got, want)
+	}
+	sameOutput(t, mfa, local, nil, "samtools", "faidx", "REF", "chr20:1000000-1000100", "chrVI:270100-270161")
+	vcf := filepath.Join(t.TempDir(), "two.vcf")
+	writeNormVCF(t, vcf, primary[:2])
+	drop := func(line string) bool { return strings.HasPrefix(line, "##bcftools_norm") }
+	sameOutput(t, mfa, local, drop, "bcftools", "norm", "-c", "e", "-f", "REF", vcf)
+}
