@@ -254,6 +254,8 @@ func (d *collectionDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.F
 type mergedStream struct {
 	extra []fuse.DirEntry
 	*dirStream
+
+	mu  sync.Mutex
 	pos uint64 // entries of extra returned
 }
 
@@ -264,6 +266,8 @@ var (
 
 // Readdirent returns the next entry, or nil at the end.
 func (m *mergedStream) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.pos < uint64(len(m.extra)) {
 		e := m.extra[m.pos]
 		m.pos++
@@ -279,6 +283,8 @@ func (m *mergedStream) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.
 
 // Seekdir restarts the listing at entry off.
 func (m *mergedStream) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	n := uint64(len(m.extra))
 	m.pos = min(off, n)
 	return m.dirStream.Seekdir(ctx, off-m.pos)

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/seqfs/seqfs/repo"
 )
@@ -138,4 +142,47 @@ func TestCollCacheBudget(t *testing.T) {
 	if c.records != collectionCacheRecords/2+1 {
 		t.Errorf("records %d", c.records)
 	}
+}
+
+func TestMergedStreamSeek(t *testing.T) {
+	names := func(ctx context.Context) iter.Seq2[string, error] {
+		return func(yield func(string, error) bool) {
+			for _, n := range []string{"a", "b"} {
+				if !yield(n, nil) {
+					return
+				}
+			}
+		}
+	}
+	m := &mergedStream{
+		extra:     []fuse.DirEntry{{Name: "x.bwt"}, {Name: "y.sa"}},
+		dirStream: &dirStream{fsys: &FS{}, open: names, kinds: collectionKinds},
+	}
+	ctx := context.Background()
+	readAll := func() []string {
+		var out []string
+		for {
+			e, errno := m.Readdirent(ctx)
+			if errno != 0 {
+				t.Fatal(errno)
+			}
+			if e == nil {
+				return out
+			}
+			out = append(out, fmt.Sprintf("%d:%s", e.Off, e.Name))
+		}
+	}
+	all := []string{"1:x.bwt", "2:y.sa", "3:a.fa", "4:a.fa.fai", "5:a.dict", "6:b.fa", "7:b.fa.fai", "8:b.dict"}
+	if got := readAll(); !slices.Equal(got, all) {
+		t.Fatalf("listing %v, want %v", got, all)
+	}
+	for _, off := range []uint64{0, 1, 2, 5, 8} {
+		if errno := m.Seekdir(ctx, off); errno != 0 {
+			t.Fatal(errno)
+		}
+		if got := readAll(); !slices.Equal(got, all[off:]) {
+			t.Errorf("after Seekdir(%d): %v, want %v", off, got, all[off:])
+		}
+	}
+	m.Releasedir(ctx, 0)
 }
