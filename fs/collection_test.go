@@ -186,3 +186,27 @@ func TestMergedStreamSeek(t *testing.T) {
 	}
 	m.Releasedir(ctx, 0)
 }
+
+func TestNewSidecar(t *testing.T) {
+	base := t.TempDir()
+	tests := []struct {
+		dir, mount string
+		ok         bool
+	}{
+		{"", "/mnt/x", true},
+		{base + "/side", "/mnt/x", true},
+		{base + "/side", base + "/side-mnt", true},
+		{base + "/mnt/side", base + "/mnt", false},
+		{base + "/mnt", base + "/mnt", false},
+		{base + "/side2", "", true},
+	}
+	for _, tt := range tests {
+		sc, err := newSidecar(tt.dir, tt.mount)
+		if (err == nil) != tt.ok {
+			t.Errorf("newSidecar(%q, %q): %v, want ok %v", tt.dir, tt.mount, err, tt.ok)
+		}
+		if err == nil && (sc == nil) != (tt.dir == "") {
+			t.Errorf("newSidecar(%q, %q) = %v", tt.dir, tt.mount, sc)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func New(src repo.Source, opts Options) (*FS, error) {
 			opts.MaxNodes = n
 		}
 	}
-	sc, err := newSidecar(opts.SidecarDir)
+	sc, err := newSidecar(opts.SidecarDir, opts.MountPoint)
 	if err != nil {
 		return nil, err
 	}

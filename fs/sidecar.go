@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,14 +28,20 @@ type sidecar struct {
 }
 
 // newSidecar returns the sidecar store at dir, creating the directory; it
-// returns nil for an empty dir.
-func newSidecar(dir string) (*sidecar, error) {
+// returns nil for an empty dir. The directory must not lie inside the
+// mount point (the daemon would wait on itself).
+func newSidecar(dir, mountPoint string) (*sidecar, error) {
 	if dir == "" {
 		return nil, nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("sidecar dir %s: %w", dir, err)
+	}
+	if mountPoint != "" {
+		if rel, err := filepath.Rel(mountPoint, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return nil, fmt.Errorf("sidecar dir %s is inside the mount point %s: choose a directory outside it", abs, mountPoint)
+		}
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("sidecar dir: %w", err)
