@@ -11,9 +11,9 @@ import (
 
 // copyCollections stages every collection of src in dst under each of its
 // current names (or under none when it has no name, so it stays reachable
-// by digest) and returns how many it copied; the caller commits. Name
-// history and the collections' added times are not copied (the copy's
-// timestamps are its own). A source without collections (ErrUnsupported)
+// by digest) and returns how many it copied; the caller commits. A
+// destination that implements repo.ExactCollectionCopier keeps each
+// collection's Added; name history is not copied. A source without collections (ErrUnsupported)
 // has nothing to copy; a destination that cannot hold them while the source
 // has some is reported with a warning and the collections are skipped.
 func copyCollections(ctx context.Context, src repo.Source, dst repo.Writer) (int64, error) {
@@ -22,6 +22,7 @@ func copyCollections(ctx context.Context, src repo.Source, dst repo.Writer) (int
 		return 0, nil
 	}
 	cw, canWrite := dst.(repo.CollectionWriter)
+	exact, isExact := dst.(repo.ExactCollectionCopier)
 	var n int64
 	for info, err := range cs.Collections(ctx) {
 		if errors.Is(err, repo.ErrUnsupported) {
@@ -43,7 +44,12 @@ func copyCollections(ctx context.Context, src repo.Source, dst repo.Writer) (int
 			names = []string{""}
 		}
 		for _, name := range names {
-			got, err := cw.StoreCollection(ctx, name, c)
+			var got string
+			if isExact {
+				got, err = exact.StoreCollectionCopy(ctx, name, c, info.Added)
+			} else {
+				got, err = cw.StoreCollection(ctx, name, c)
+			}
 			if err != nil {
 				return n, fmt.Errorf("copy: store collection %s (%q): %w", d, name, err)
 			}

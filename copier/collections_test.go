@@ -71,6 +71,24 @@ func TestCopyCollections(t *testing.T) {
 				}
 			}
 			repotest.RunCollections(t, w)
+			// Exact copies: the same Added as the source's.
+			cw, err := repo.Collections(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := repo.Collect(cw.Collections(ctx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := repo.Collect(src.Collections(ctx))
+			if err != nil || len(got) != len(want) {
+				t.Fatalf("listings: %d vs %d, %v", len(got), len(want), err)
+			}
+			for i := range want {
+				if !got[i].Added.Equal(want[i].Added) {
+					t.Errorf("collection %s added %v in the copy, %v in the source", want[i].Digest, got[i].Added, want[i].Added)
+				}
+			}
 		})
 	}
 	t.Run("SourceWithout", func(t *testing.T) {

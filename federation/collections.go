@@ -19,7 +19,9 @@ import (
 // Options.PreferFirst; the listing shows each name only under that
 // binding. Members that cannot hold collections (repo.ErrUnsupported) are
 // left out; a member that fails is skipped with a logged warning, as for
-// sequences, and a call fails only when no member could answer.
+// sequences: a listing shows what the others hold, and a look-up that the
+// others cannot answer fails as unavailable (repo.ErrUnavailable), not as
+// not found, since the collection may be in the member that is down.
 
 var _ repo.CollectionSource = (*Federation)(nil)
 
@@ -47,8 +49,8 @@ func (f *Federation) Collection(ctx context.Context, nameOrDigest string) (repo.
 	if err != nil {
 		return repo.Collection{}, "", err
 	}
+	down := -1
 	var downErr error
-	answered := false
 	for i, cs := range members {
 		if cs == nil {
 			continue
@@ -60,18 +62,20 @@ func (f *Federation) Collection(ctx context.Context, nameOrDigest string) (repo.
 		switch {
 		case err == nil:
 			return c, d, nil
-		case errors.Is(err, repo.ErrNotFound):
-			answered = true
-		case errors.Is(err, repo.ErrUnsupported):
+		case errors.Is(err, repo.ErrNotFound), errors.Is(err, repo.ErrUnsupported):
 		case errors.Is(err, repo.ErrUnavailable):
 			f.skip(i, "collection", err)
-			downErr = err
+			if down < 0 {
+				down, downErr = i, err
+			}
 		default:
 			return repo.Collection{}, "", err
 		}
 	}
-	if !answered && downErr != nil {
-		return repo.Collection{}, "", downErr
+	if down >= 0 {
+		// The collection may be in the member that is down.
+		return repo.Collection{}, "", fmt.Errorf("collection %s: not in the members that answered, and %s is down: %w",
+			nameOrDigest, f.members[down].Name, downErr)
 	}
 	return repo.Collection{}, "", &repo.CollectionNotFoundError{Ref: nameOrDigest}
 }

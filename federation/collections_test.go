@@ -57,9 +57,9 @@ func TestCollectionsConformance(t *testing.T) {
 		{"duplicate", func(t *testing.T) []repo.Source {
 			return []repo.Source{openInstance(t, dir), memWithSample(t, repotest.SampleCollections...)}
 		}},
-		// Members without collections or down are left out.
+		// Members without collections are left out.
 		{"mixed", func(t *testing.T) []repo.Source {
-			return []repo.Source{downColls{}, openSample(t), openInstance(t, dir), downSource{}}
+			return []repo.Source{plain{openSample(t)}, openSample(t), openInstance(t, dir), downSource{}}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +119,19 @@ func TestCollectionsUnion(t *testing.T) {
 
 func TestCollectionsDownAndUnsupported(t *testing.T) {
 	ctx := context.Background()
+	// With a member down, what the others hold is answered and listed; a
+	// look-up they cannot answer is unavailable, not "not found".
+	partly := newFed(t, federation.Options{}, downColls{}, openInstance(t, sampleinst.WithCollections(t)))
+	if _, d, err := partly.Collection(ctx, "genome"); err != nil || d != repotest.SampleCollections[0].Coll.Digest() {
+		t.Errorf("Collection(genome) with a member down = %s, %v", d, err)
+	}
+	if _, _, err := partly.Collection(ctx, "no-such"); !errors.Is(err, repo.ErrUnavailable) || !strings.Contains(err.Error(), "src1") {
+		t.Errorf("Collection(no-such) with a member down = %v, want ErrUnavailable naming src1", err)
+	}
+	if infos, err := repo.Collect(partly.Collections(ctx)); err != nil || len(infos) != 4 {
+		t.Errorf("listing with a member down = %d collections, %v; want 4", len(infos), err)
+	}
+
 	down := newFed(t, federation.Options{}, downColls{}, plain{openSample(t)})
 	if _, _, err := down.Collection(ctx, "genome"); !errors.Is(err, repo.ErrUnavailable) {
 		t.Errorf("only member with collections down: Collection = %v, want ErrUnavailable", err)

@@ -1,8 +1,7 @@
 // Package federation implements repo.Source over an ordered list of sources:
 // a sequence is read from the first source that has it; identifier
 // resolution, aliases and namespaces are the union, with duplicates
-// collapsed by seq_id; sequence collections are the union by digest (see
-// collections.go). A source that is down is skipped with a logged
+// collapsed by seq_id. A source that is down is skipped with a logged
 // warning; a call fails only when no source can answer.
 package federation
 

@@ -81,7 +81,7 @@ func TestWriteCLI(t *testing.T) {
 	os.WriteFile(filepath.Join(in, "c.fa.bgz"), out, 0o644)
 	big := writeFASTA(t, filepath.Join(in, "d.fa"), 1, 1_200_000, 1_200_000, 4, "d")
 	mustSeqfs(t, append(r, "load", "-n", "me", filepath.Join(in, "a.fa"), filepath.Join(in, "b.fa.gz"), filepath.Join(in, "c.fa.bgz"))...)
-	cmd := exec.Command(seqfsBin, append(r, "load", "-i", "master", "-n", "me", "-")...)
+	cmd := exec.Command(seqfsBin, append(r, "load", "-i", "master", "-n", "me", "--collection", "stdin", "-")...)
 	cmd.Stdin, _ = os.Open(filepath.Join(in, "d.fa"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("load from stdin: %v %s", err, out)
@@ -197,7 +197,7 @@ func TestWriteLockAndKill(t *testing.T) {
 	writeFASTA(t, filepath.Join(in, "many.fa"), 45000, 30, 200, 5, "m")
 
 	// A load waiting on stdin holds the lock.
-	holder := exec.Command(seqfsBin, append(r, "load", "-n", "me", "-")...)
+	holder := exec.Command(seqfsBin, append(r, "load", "-n", "me", "--collection", "held", "-")...)
 	stdin, _ := holder.StdinPipe()
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)

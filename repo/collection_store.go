@@ -1,10 +1,12 @@
 package repo
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // CheckStorableCollection checks what every CollectionWriter requires
@@ -67,4 +69,13 @@ func ParseCollectionArrays(digest, names, seqIDs, lengths string) (Collection, e
 		return Collection{}, fmt.Errorf("collection stored as %s has digest %s", digest, d)
 	}
 	return c, nil
+}
+
+// ExactCollectionCopier is implemented by collection writers that can
+// store a copy of a collection with the time another source first stored
+// it (CollectionInfo.Added), so that a copy lists the same Added. Like
+// StoreCollection it binds name (when not empty) and is staged until
+// Commit; a collection already stored keeps its own Added.
+type ExactCollectionCopier interface {
+	StoreCollectionCopy(ctx context.Context, name string, c Collection, added time.Time) (string, error)
 }

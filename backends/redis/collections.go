@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -20,14 +21,16 @@ func (k keys) coll(d string) string      { return k.p + ":coll:{" + d + "}" }
 func (k keys) collNames(d string) string { return k.p + ":coll:{" + d + "}:names" }
 
 var (
-	_ repo.CollectionSource = (*Source)(nil)
-	_ repo.CollectionWriter = (*Writer)(nil)
+	_ repo.CollectionSource      = (*Source)(nil)
+	_ repo.CollectionWriter      = (*Writer)(nil)
+	_ repo.ExactCollectionCopier = (*Writer)(nil)
 )
 
 // collOp is one staged StoreCollection.
 type collOp struct {
 	name, digest string
 	c            repo.Collection
+	added        time.Time // zero: the commit's time
 }
 
 // Collection implements repo.CollectionSource: nameOrDigest is looked up
@@ -126,6 +129,17 @@ func parseCollInfo(d string, vals []any, names []string) (repo.CollectionInfo, e
 // this writer, and binds name to it when name is not empty; see
 // repo.CollectionWriter. Commit writes it after the staged sequences.
 func (w *Writer) StoreCollection(ctx context.Context, name string, c repo.Collection) (string, error) {
+	return w.storeCollection(ctx, name, c, time.Time{})
+}
+
+// StoreCollectionCopy is StoreCollection for a copy of a collection first
+// stored at added elsewhere (repo.ExactCollectionCopier): a collection new
+// to the store gets added as its added time.
+func (w *Writer) StoreCollectionCopy(ctx context.Context, name string, c repo.Collection, added time.Time) (string, error) {
+	return w.storeCollection(ctx, name, c, added)
+}
+
+func (w *Writer) storeCollection(ctx context.Context, name string, c repo.Collection, added time.Time) (string, error) {
 	if err := repo.CheckStorableCollection(name, c); err != nil {
 		return "", fmt.Errorf("store collection into %s: %w", w.server, err)
 	}
@@ -152,7 +166,7 @@ func (w *Writer) StoreCollection(ctx context.Context, name string, c repo.Collec
 		}
 	}
 	d := c.Digest()
-	w.colls = append(w.colls, collOp{name: name, digest: d, c: c})
+	w.colls = append(w.colls, collOp{name: name, digest: d, c: c, added: added})
 	return d, nil
 }
 
@@ -186,7 +200,11 @@ func (w *Writer) applyCollections(ctx context.Context) error {
 		for _, op := range w.colls {
 			names, ids, lengths := repo.CollectionArrays(op.c)
 			key := w.k.coll(op.digest)
-			pl.HSetNX(ctx, key, "added", now)
+			added := now
+			if !op.added.IsZero() {
+				added = formatTime(op.added.UTC())
+			}
+			pl.HSetNX(ctx, key, "added", added)
 			pl.HSet(ctx, key, "names", names, "seq_ids", ids, "lengths", lengths, "n", op.c.Len(), "residues", op.c.Residues())
 			if op.name != "" && bound[op.name] != op.digest {
 				if old := bound[op.name]; old != "" {

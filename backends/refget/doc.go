@@ -47,6 +47,10 @@
 // Metadata (and 404s, briefly) are kept in a bounded LRU, and concurrent
 // look-ups of one identifier are coalesced.
 //
+// Sequence collections: the refget façade reads those of a server that
+// also speaks GA4GH seqcol 1.0, by digest (see collections.go); the
+// seqrepo-rest façade has none.
+//
 // Robustness: every request has a timeout; 429 (honouring Retry-After),
 // 5xx other than 501, timeouts and connection failures are retried with
 // exponential backoff and jitter up to the attempt limit; 404 maps to

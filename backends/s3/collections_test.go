@@ -33,19 +33,24 @@ func TestCollectionsInPlace(t *testing.T) {
 			})
 		})
 	}
-	t.Run("NoCollections", func(t *testing.T) {
-		ctx := context.Background()
-		src := openURL(t, without)
-		defer src.Close()
-		cs, err := repo.Collections(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := cs.Collection(ctx, "genome"); !errors.Is(err, repo.ErrNotFound) {
-			t.Errorf("Collection(genome) = %v, want not found", err)
-		}
-		for info, err := range cs.Collections(ctx) {
-			t.Errorf("listing of an instance without collections: %+v, %v", info, err)
-		}
-	})
+	plainSrv, _ := rangeServer(t, testutil.SampleRoot())
+	for _, u := range []string{without, plainSrv.URL + "/master"} {
+		t.Run("NoCollections", func(t *testing.T) {
+			ctx := context.Background()
+			src := openURL(t, u)
+			defer src.Close()
+			cs, err := repo.Collections(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // the second time from what the first learnt
+				if _, _, err := cs.Collection(ctx, "genome"); !errors.Is(err, repo.ErrNotFound) {
+					t.Errorf("%s: Collection(genome) = %v, want not found", u, err)
+				}
+			}
+			for info, err := range cs.Collections(ctx) {
+				t.Errorf("%s: listing of an instance without collections: %+v, %v", u, info, err)
+			}
+		})
+	}
 }

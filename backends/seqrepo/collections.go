@@ -122,9 +122,10 @@ func collectionCost(c repo.Collection) int64 {
 }
 
 var (
-	_ repo.CollectionSource = (*Instance)(nil)
-	_ repo.CollectionSource = (*Writer)(nil)
-	_ repo.CollectionWriter = (*Writer)(nil)
+	_ repo.CollectionSource      = (*Instance)(nil)
+	_ repo.CollectionSource      = (*Writer)(nil)
+	_ repo.CollectionWriter      = (*Writer)(nil)
+	_ repo.ExactCollectionCopier = (*Writer)(nil)
 )
 
 // collectionsPath names the collections database for messages.

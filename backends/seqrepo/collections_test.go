@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -392,4 +393,45 @@ func BenchmarkCollection(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A commit whose collection rows fail leaves nothing of that commit: not
+// its sequences, aliases or sequence file either.
+func TestCollectionsCommitAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := sampleWithCollections(t)
+	execDB(t, CollectionsDBPath(dir), `create trigger refuse before insert on collection begin select raise(abort, 'refused by test'); end`)
+	w, err := OpenWriter(ctx, dir, WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	res, err := w.Store(ctx, []byte("ACGTTGCA"), []repo.NSAlias{{Namespace: "t", Alias: "new"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := repo.Collection{Names: []string{"n"}, SeqIDs: []string{res.SeqID}, Lengths: []int64{8}}
+	if _, err := w.StoreCollection(ctx, "fails", c); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(ctx); err == nil || !strings.Contains(err.Error(), "refused by test") {
+		t.Fatalf("Commit = %v, want the trigger's refusal", err)
+	}
+	w.Close()
+	inst, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	if _, err := inst.Info(ctx, res.SeqID); !errors.Is(err, repo.ErrNotFound) {
+		t.Errorf("sequence of the failed commit: %v, want not found", err)
+	}
+	if _, err := repo.Resolve(ctx, inst, "t:new", "", repo.StyleSeqRepo); !errors.Is(err, repo.ErrNotFound) {
+		t.Errorf("alias of the failed commit: %v, want not found", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(SequencesPath(dir), "*", "*", "*", "*.fa.bgz"))
+	if n := sqlite3Out(t, SeqInfoDBPath(dir), "select count(distinct relpath) from seqinfo"); n != fmt.Sprintf("%d\n", len(files)) {
+		t.Errorf("%d sequence files, %s referenced: the failed batch's file is left", len(files), strings.TrimSpace(n))
+	}
+	repotest.RunCollections(t, inst)
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/seqfs/seqfs/repo"
 )
@@ -24,6 +25,7 @@ type collWriter struct {
 type collOp struct {
 	name, digest string
 	c            repo.Collection
+	added        time.Time // zero: the commit's time
 }
 
 // StoreCollection stages c, whose sequences must be committed or staged in
@@ -31,6 +33,17 @@ type collOp struct {
 // repo.CollectionWriter. It becomes visible with the next Commit, together
 // with the sequences and aliases of that commit, or not at all.
 func (w *Writer) StoreCollection(ctx context.Context, name string, c repo.Collection) (string, error) {
+	return w.storeCollection(ctx, name, c, time.Time{})
+}
+
+// StoreCollectionCopy is StoreCollection for a copy of a collection first
+// stored at added elsewhere (repo.ExactCollectionCopier): a collection new
+// to the instance gets added as its added time.
+func (w *Writer) StoreCollectionCopy(ctx context.Context, name string, c repo.Collection, added time.Time) (string, error) {
+	return w.storeCollection(ctx, name, c, added)
+}
+
+func (w *Writer) storeCollection(ctx context.Context, name string, c repo.Collection, added time.Time) (string, error) {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	if w.closed {
@@ -55,7 +68,7 @@ func (w *Writer) StoreCollection(ctx context.Context, name string, c repo.Collec
 		}
 	}
 	d := c.Digest()
-	w.coll.ops = append(w.coll.ops, collOp{name: name, digest: d, c: c})
+	w.coll.ops = append(w.coll.ops, collOp{name: name, digest: d, c: c, added: added})
 	return d, nil
 }
 
@@ -142,6 +155,10 @@ func createCollectionsDB(ctx context.Context, path string) error {
 	return nil
 }
 
+// collectionAddedLayout formats a copied collection's added time (UTC, with
+// microseconds, which ParseAdded reads).
+const collectionAddedLayout = "2006-01-02 15:04:05.999999"
+
 // installSynced syncs the finished file tmp and renames it to path,
 // durably (the directory is synced as well).
 func installSynced(tmp, path string) error {
@@ -162,8 +179,12 @@ func (w *Writer) applyCollectionOps() error {
 	path := CollectionsDBPath(w.dir)
 	for _, op := range w.coll.ops {
 		names, ids, lengths := repo.CollectionArrays(op.c)
-		_, err := w.conn.ExecContext(noCancel, `INSERT OR IGNORE INTO colldb.collection (digest, n, residues, names, seq_ids, lengths)
-			VALUES (?, ?, ?, ?, ?, ?)`, op.digest, op.c.Len(), op.c.Residues(), names, ids, lengths)
+		var added any // NULL: current_timestamp
+		if !op.added.IsZero() {
+			added = op.added.UTC().Format(collectionAddedLayout)
+		}
+		_, err := w.conn.ExecContext(noCancel, `INSERT OR IGNORE INTO colldb.collection (digest, n, residues, names, seq_ids, lengths, added)
+			VALUES (?, ?, ?, ?, ?, ?, coalesce(?, current_timestamp))`, op.digest, op.c.Len(), op.c.Residues(), names, ids, lengths, added)
 		if err != nil {
 			return fmt.Errorf("insert collection %s into %s: %w", op.digest, path, err)
 		}

@@ -53,6 +53,6 @@ func copyAction(c *cli.Context) error {
 	}
 	bar.update(p.Sequences, p.Residues, p.Aliases, true)
 	slog.Info("copy done", "from", srcLoc, "to", dstLoc, "sequences", p.Sequences, "new", p.Added,
-		"aliases", p.Aliases, "residues", p.Residues, "collections", p.Collections, "seconds", p.Elapsed.Seconds())
+		"aliases", p.Aliases, "residues", p.Residues, "seconds", p.Elapsed.Seconds())
 	return nil
 }

@@ -2,19 +2,15 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	fastain "github.com/seqfs/seqfs/fasta"
-	"github.com/seqfs/seqfs/repo"
 )
 
 func init() {
@@ -40,26 +36,16 @@ func init() {
 }
 
 func loadAction(c *cli.Context) error {
+	collName, err := loadCollectionFlag(c)
+	if err != nil {
+		return err
+	}
 	ns := c.String("namespace")
 	if err := fastain.ValidateNamespace(ns); err != nil {
 		return usagef("-n: %v", err)
 	}
 	if c.NArg() == 0 {
 		return usagef("load needs at least one FASTA file (- for standard input)")
-	}
-	collName := c.String("collection")
-	if collName != "" && c.NArg() > 1 {
-		return usagef("--collection names the collection of one file; load %d files with one command each, or without --collection to name each after its file", c.NArg())
-	}
-	for _, path := range c.Args().Slice() {
-		if path == "-" && collName == "" {
-			return usagef("loading standard input (-) needs --collection NAME to name its collection")
-		}
-	}
-	if collName != "" {
-		if err := repo.CheckCollectionName(collName); err != nil {
-			return usagef("--collection: %v", err)
-		}
 	}
 	dir, err := writeInstanceDir(c)
 	if err != nil {
@@ -79,7 +65,7 @@ func loadAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		coll := repo.Collection{}
+		var coll fileCollection
 		err = func() error {
 			defer r.Close()
 			for {
@@ -99,9 +85,7 @@ func loadAction(c *cli.Context) error {
 				if err != nil {
 					return fmt.Errorf("%s:%d: record %q: %w", path, rec.Line, rec.Name(), err)
 				}
-				coll.Names = append(coll.Names, rec.Name())
-				coll.SeqIDs = append(coll.SeqIDs, res.SeqID)
-				coll.Lengths = append(coll.Lengths, int64(len(seq)))
+				coll.add(rec.Name(), res.SeqID, len(seq))
 				seqs++
 				added += int64(res.SequencesAdded)
 				aliases += int64(res.AliasesAdded)
@@ -112,7 +96,7 @@ func loadAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := storeFileCollection(c.Context, w, path, collName, coll); err != nil {
+		if err := coll.store(c.Context, w, path, collName); err != nil {
 			return err
 		}
 	}
@@ -122,45 +106,5 @@ func loadAction(c *cli.Context) error {
 	bar.update(seqs, residues, aliases, true)
 	slog.Info("load done", "instance", dir, "sequences", seqs, "new", added, "aliases", aliases,
 		"residues", residues, "seconds", time.Since(start).Seconds())
-	return nil
-}
-
-// collectionStem returns the collection name of a FASTA file: its base
-// name without .gz or .bgz and then without .fa, .fasta or .fna.
-func collectionStem(path string) string {
-	name := filepath.Base(path)
-	for _, suffixes := range [][]string{{".gz", ".bgz"}, {".fa", ".fasta", ".fna"}} {
-		for _, suf := range suffixes {
-			if s, ok := strings.CutSuffix(name, suf); ok && s != "" {
-				name = s
-				break
-			}
-		}
-	}
-	return name
-}
-
-// storeFileCollection records the records of one loaded file as a
-// collection, named explicit or else after the file. A file that cannot
-// make a collection (no records, or a name used twice) is an error when
-// the name was given explicitly and a logged warning otherwise: the
-// sequences are loaded either way, as SeqRepo's loader would.
-func storeFileCollection(ctx context.Context, w repo.CollectionWriter, path, explicit string, coll repo.Collection) error {
-	name := explicit
-	if name == "" {
-		name = collectionStem(path)
-	}
-	if err := repo.CheckStorableCollection(name, coll); err != nil {
-		if explicit != "" {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		slog.Warn("file not recorded as a collection", "file", path, "err", err)
-		return nil
-	}
-	d, err := w.StoreCollection(ctx, name, coll)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	slog.Info("collection recorded", "file", path, "name", name, "digest", d, "sequences", coll.Len())
 	return nil
 }
