@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/bin:$(go env GOPATH)/bin:$PATH"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  names=(fetch fs rest redis cache s3 federation seqcol)
+  names=(fetch fs collection rest redis cache s3 federation seqcol)
 fi
 status=0
 for n in "${names[@]}"; do

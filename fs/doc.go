@@ -6,6 +6,9 @@
 //	/<namespace>/<alias>.dict     its sequence dictionary (SN, LN, M5, UR); also <alias>.fa.dict
 //	/<namespace>/<alias>.seq      the raw sequence: no header, no newlines, size = length
 //	/digest/SQ.<id>.fa            the same four files by GA4GH identifier
+//	/collection/<name>.fa         a sequence collection (genome) as one FASTA,
+//	                              with .fa.fai, .dict and .fa.dict; also by
+//	                              seqcol digest: /collection/<digest>.fa
 //
 // Every namespace of the source is a directory of the root, and so is each
 // of SeqRepo's API names (refseq, ensembl, lrg, ga4gh, sha512t24u) whose
@@ -30,4 +33,22 @@
 // "%~" plus a hash of the alias. The FASTA header carries the real alias
 // (with CR/LF replaced by spaces); the .fai and .dict name the record by the
 // first word of the header, as samtools does.
+//
+// A collection's FASTA has one record per sequence in collection order,
+// headed ">name". Its size follows from the names and lengths; a read
+// finds the first record it touches by binary search and fetches one
+// subsequence per record it spans. A digest's files never change; a name
+// can move to another collection, so the kernel caches a name's entry for
+// at most a minute (collectionNameTTL) and the name then resolves to the
+// new collection's files (other inodes, with their own page cache). New
+// names appear after the negative-lookup timeout (Options.Timeout).
+//
+// With Options.SidecarDir (mount --sidecar-dir) the tree accepts new
+// files: what tools create beside the served files (bwa index's
+// .amb/.ann/.bwt/.pac/.sa, seqkit's .seqkit.fai, temporary files renamed
+// into place) is stored in that directory under the same relative path and
+// served back by every later mount with the same directory. Served files
+// stay read-only (EROFS), except that an index (.fa.fai, .dict) of a
+// collection may be rewritten with exactly its content, as `samtools
+// faidx FILE` without a region does.
 package fs

@@ -67,14 +67,18 @@ func (l Layout) basesBefore(p int64) int64 {
 // Like samtools, it lists no zero-length record: the index of an empty
 // sequence's file is empty (a LINEBASES of 0 would make htslib divide by
 // zero).
-func (l Layout) Fai(name string) string {
+func (l Layout) Fai(name string) string { return l.faiAt(name, 0) }
+
+// faiAt is Fai for the record starting at byte start of a multi-record
+// file.
+func (l Layout) faiAt(name string, start int64) string {
 	if l.Length == 0 {
 		return ""
 	}
 	bases := min(l.Width, l.Length)
 	var b strings.Builder
 	b.WriteString(name)
-	for _, v := range []int64{l.Length, int64(len(l.Header)), bases, bases + 1} {
+	for _, v := range []int64{l.Length, start + int64(len(l.Header)), bases, bases + 1} {
 		b.WriteByte('\t')
 		b.WriteString(strconv.FormatInt(v, 10))
 	}

@@ -64,6 +64,11 @@ type Options struct {
 	// memory flat. 0 means the value of the environment variable
 	// MaxNodesEnv if set, else DefaultMaxNodes; negative means no bound.
 	MaxNodes int
+	// SidecarDir, when set, makes the tree writable for new files: files
+	// that tools create beside the served ones (bwa index, .seqkit.fai,
+	// temporary files) are kept in this directory at the same relative
+	// path and served back; the served files stay read-only.
+	SidecarDir string
 }
 
 // FS is the file system over one source. It is safe for concurrent use.
@@ -83,6 +88,9 @@ type FS struct {
 
 	infos   *fifoCache[repo.Info] // seq_id → Info
 	aliases *fifoCache[string]    // namespace NUL alias (DB form) → seq_id
+
+	colls   *collCache // collections by digest, names seen in listings
+	sidecar *sidecar   // nil: read-only
 
 	pruner    *pruner      // nil when MaxNodes < 0
 	liveFiles atomic.Int64 // file nodes made by lookups and not yet forgotten
@@ -119,7 +127,11 @@ func New(src repo.Source, opts Options) (*FS, error) {
 			opts.MaxNodes = n
 		}
 	}
-	return &FS{src: src, width: opts.LineWidth, mountPoint: strings.TrimSuffix(opts.MountPoint, "/"),
+	sc, err := newSidecar(opts.SidecarDir, opts.MountPoint)
+	if err != nil {
+		return nil, err
+	}
+	return &FS{src: src, colls: newCollCache(), sidecar: sc, width: opts.LineWidth, mountPoint: strings.TrimSuffix(opts.MountPoint, "/"),
 		timeout: opts.Timeout, log: opts.Logger,
 		infos: newFIFOCache[repo.Info](infoCacheSize), aliases: newFIFOCache[string](aliasCacheSize),
 		md5s: newFIFOCache[string](md5CacheSize), pruner: newPruner(opts.MaxNodes, opts.Logger),

@@ -226,7 +226,8 @@ func unescapeMountinfo(s string) string {
 	return b.String()
 }
 
-// Mount mounts a read-only file system over src at dir and starts serving
+// Mount mounts a read-only file system (writable for new files with
+// Options.SidecarDir) over src at dir and starts serving
 // it. As root it mounts directly (mount(2), no fusermount); otherwise it
 // goes through fusermount3. The caller unmounts with Server.Unmount.
 func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) (*Server, error) {
@@ -272,13 +273,20 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		DisableXAttrs:        true,
 		IgnoreSecurityLabels: true,
 	}
+	// Read-only unless tools may write sidecar files into the tree.
 	switch {
 	case magic: // the caller mounted /dev/fd/N already; go-fuse serves it
 	case UsesMountSyscall():
 		mo.DirectMountStrict = true // fusermount3 cannot do more than root can
-		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_RDONLY
+		mo.DirectMountFlags = syscall.MS_NOSUID | syscall.MS_NODEV
+		if fsys.sidecar == nil {
+			mo.DirectMountFlags |= syscall.MS_RDONLY
+		}
 	default:
-		mo.Options = []string{"ro", "nosuid", "nodev"}
+		mo.Options = []string{"nosuid", "nodev"}
+		if fsys.sidecar == nil {
+			mo.Options = append(mo.Options, "ro")
+		}
 	}
 	if opts.DefaultPermissions {
 		mo.Options = append(mo.Options, "default_permissions")

@@ -2,7 +2,6 @@ package fs
 
 import (
 	"bytes"
-	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -53,21 +52,7 @@ func requireFUSE(t *testing.T) {
 // mountMem mounts src on a temporary directory and unmounts at test end.
 func mountMem(t *testing.T, src repo.Source, width int) string {
 	t.Helper()
-	requireFUSE(t)
-	dir := t.TempDir()
-	srv, err := Mount(context.Background(), src, dir, MountOptions{Options: Options{LineWidth: width}})
-	if err != nil {
-		t.Fatalf("mount: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Unmount(ctx); err != nil {
-			t.Errorf("unmount: %v", err)
-		}
-		srv.Wait()
-	})
-	return dir
+	return mountOpts(t, src, Options{LineWidth: width})
 }
 
 func md5hex(b []byte) string { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
@@ -142,7 +127,7 @@ func TestMountTree(t *testing.T) {
 	}
 	// The API names that work are listed too (refseq for NCBI; ga4gh and
 	// sha512t24u for VMC).
-	if want := []string{"MD5", "NCBI", "VMC", "digest", "ga4gh", "odd", "refseq", "sha512t24u", "test"}; !slices.Equal(names, want) {
+	if want := []string{"MD5", "NCBI", "VMC", "collection", "digest", "ga4gh", "odd", "refseq", "sha512t24u", "test"}; !slices.Equal(names, want) {
 		t.Errorf("root listing %v, want %v", names, want)
 	}
 	ents, err := os.ReadDir(filepath.Join(dir, "NCBI"))

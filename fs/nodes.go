@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"iter"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +50,11 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		dirAttr(&out.Attr)
 		return ch, 0
 	}
+	if name == CollectionDir {
+		d := newCollectionDir(r.fsys)
+		d.dirAttr(&out.Attr)
+		return r.NewInode(ctx, d, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
+	}
 	var dir *nsDir
 	if name == DigestDir {
 		dir = &nsDir{fsys: r.fsys, digest: true}
@@ -77,19 +81,20 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		return nil, syscall.ENOENT
 	}
 	dir.name = name
-	dirAttr(&out.Attr)
+	dir.sidecarDir = sidecarDir{fsys: r.fsys, node: &dir.Inode, rel: name, virtual: dir.isVirtual}
+	dir.dirAttr(&out.Attr)
 	return r.NewInode(ctx, dir, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
 
-// Readdir lists DigestDir, every namespace, and the API names (refseq,
-// ensembl, lrg, ga4gh, sha512t24u) whose DB namespace exists, since
-// lookups accept them too.
+// Readdir lists DigestDir, CollectionDir, every namespace, and the API
+// names (refseq, ensembl, lrg, ga4gh, sha512t24u) whose DB namespace
+// exists, since lookups accept them too.
 func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	nss, err := r.fsys.namespaces(ctx)
 	if err != nil {
 		return nil, r.fsys.errno(err, "list namespaces")
 	}
-	entries := make([]fuse.DirEntry, 0, len(nss)+1+len(repo.APINamespaces))
+	entries := make([]fuse.DirEntry, 0, len(nss)+2+len(repo.APINamespaces))
 	seen := make(map[string]bool, cap(entries))
 	add := func(name string) {
 		if !seen[name] {
@@ -98,6 +103,7 @@ func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 		}
 	}
 	add(DigestDir)
+	add(CollectionDir)
 	for _, ns := range nss {
 		add(escapeDir(ns))
 	}
@@ -112,7 +118,7 @@ func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 // nsDir is one namespace directory, or DigestDir.
 type nsDir struct {
 	gofs.Inode
-	readOnly
+	sidecarDir
 	fsys   *FS
 	name   string // directory name as looked up
 	dbNS   string // DB-form namespace
@@ -126,9 +132,9 @@ var (
 	_ gofs.NodeGetattrer      = (*nsDir)(nil)
 )
 
-// Getattr reports a read-only directory.
+// Getattr reports the directory.
 func (d *nsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	dirAttr(&out.Attr)
+	d.dirAttr(&out.Attr)
 	return 0
 }
 
@@ -213,7 +219,7 @@ func (d *nsDir) resolve(ctx context.Context, p parsedName) (seqID, alias string,
 
 // Lookup resolves <alias>.<suffix> to a file.
 func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if ch := d.GetChild(name); ch != nil {
+	if ch := d.GetChild(name); ch != nil && !isSidecar(ch) {
 		// Still alive for an open file after the kernel dropped its
 		// entry: the kernel makes a new entry for it.
 		if fn, ok := ch.Operations().(*fileNode); ok {
@@ -224,9 +230,12 @@ func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 	}
 	p, ok := parseName(name)
 	if !ok {
-		return nil, syscall.ENOENT
+		return d.lookupSidecar(ctx, name, out)
 	}
 	seqID, alias, err := d.resolve(ctx, p)
+	if errors.Is(err, repo.ErrNotFound) {
+		return d.lookupSidecar(ctx, name, out)
+	}
 	if err != nil {
 		return nil, d.fsys.errno(err, "lookup", "dir", d.name, "name", name)
 	}
@@ -243,8 +252,9 @@ func (d *nsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 
 // OpendirHandle opens a streaming listing of the directory.
 func (d *nsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	// The listing never changes while mounted: let the kernel cache it.
-	return &dirStream{fsys: d.fsys, dir: d.name, open: d.names}, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
+	// The listing never changes while mounted (unless sidecar files
+	// come and go): let the kernel cache it.
+	return d.opendir(&dirStream{fsys: d.fsys, dir: d.name, open: d.names}, fuse.FOPEN_CACHE_DIR|fuse.FOPEN_KEEP_CACHE)
 }
 
 // names streams the alias names of the directory, in source order.
@@ -293,16 +303,17 @@ func nameIno(name string) uint64 {
 // pulled one alias at a time across READDIR calls, so memory stays flat
 // however large the namespace is.
 type dirStream struct {
-	fsys *FS
-	dir  string
-	open func(ctx context.Context) iter.Seq2[string, error]
+	fsys  *FS
+	dir   string
+	open  func(ctx context.Context) iter.Seq2[string, error]
+	kinds []fileKind // suffixes listed per name; nil means listedKinds
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	next   func() (string, error, bool)
 	stop   func()
 	stem   string
-	ki     int    // next index into listedKinds for stem
+	ki     int    // next index into kinds for stem
 	off    uint64 // entries returned so far
 	done   bool
 }
@@ -317,7 +328,10 @@ func (s *dirStream) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.next, s.stop = iter.Pull2(s.open(ctx))
-	s.ki = len(listedKinds)
+	if s.kinds == nil {
+		s.kinds = listedKinds
+	}
+	s.ki = len(s.kinds)
 	s.off = 0
 	s.done = false
 }
@@ -341,7 +355,7 @@ func (s *dirStream) readdirent() (*fuse.DirEntry, syscall.Errno) {
 	if s.next == nil {
 		s.start()
 	}
-	for s.ki >= len(listedKinds) {
+	for s.ki >= len(s.kinds) {
 		if s.done {
 			return nil, 0
 		}
@@ -359,7 +373,7 @@ func (s *dirStream) readdirent() (*fuse.DirEntry, syscall.Errno) {
 		}
 		s.stem, s.ki = EscapeStem(name), 0
 	}
-	name := s.stem + suffixes[listedKinds[s.ki]]
+	name := s.stem + suffixes[s.kinds[s.ki]]
 	s.ki++
 	s.off++
 	return &fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: nameIno(name), Off: s.off}, 0
@@ -445,18 +459,14 @@ func (f *FS) newFile(ctx context.Context, seqID, alias string, kind fileKind, re
 }
 
 // md5HexLen is the length of an MD5 digest in hex, as M5 holds it.
-const md5HexLen = 32
+const md5HexLen = len(md5Placeholder)
 
 // Dict returns a SAM-header sequence dictionary for one sequence, as
 // samtools dict writes it; ur (an absolute path) is left out when empty,
 // and is written as a file:// URI with every byte a URI path cannot hold
 // (spaces, '%', '#', '?', controls, non-ASCII) percent-encoded.
 func Dict(name string, length int64, md5 string, ur string) string {
-	s := fmt.Sprintf("@HD\tVN:1.0\tSO:unsorted\n@SQ\tSN:%s\tLN:%d\tM5:%s", name, length, md5)
-	if ur != "" {
-		s += "\tUR:" + (&url.URL{Scheme: "file", Path: ur}).String()
-	}
-	return s + "\n"
+	return dictHeader + dictLine(name, length, md5, ur)
 }
 
 // dictText returns the .dict content, looking the MD5 up on first use.

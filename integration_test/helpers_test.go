@@ -222,7 +222,8 @@ func startS3Sample(t *testing.T) (*s3test.Server, string) {
 }
 
 // checkSampleRoot checks that the root of a mount of the sample lists every
-// namespace plus digest, and the API names that work (ga4gh, sha512t24u).
+// namespace plus digest and collection, and the API names that work
+// (ga4gh, sha512t24u).
 func checkSampleRoot(t testing.TB, dir string) {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
@@ -233,7 +234,7 @@ func checkSampleRoot(t testing.TB, dir string) {
 	for _, e := range ents {
 		root = append(root, e.Name())
 	}
-	if want := []string{"MD5", "SEGUID", "SHA1", "VMC", "digest", "ga4gh", "sha512t24u", "test"}; !slices.Equal(root, want) {
+	if want := []string{"MD5", "SEGUID", "SHA1", "VMC", "collection", "digest", "ga4gh", "sha512t24u", "test"}; !slices.Equal(root, want) {
 		t.Errorf("root: %v, want %v", root, want)
 	}
 }

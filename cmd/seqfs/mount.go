@@ -22,13 +22,16 @@ func init() {
 		Usage:     "serve the source as a read-only FUSE tree of FASTA files (runs in the foreground)",
 		ArgsUsage: "MOUNTPOINT",
 		Description: `Mounts /<namespace>/<alias>.fa (+ .fa.fai, .dict, .seq) and /digest/SQ.<id>.fa
-for every alias of the source. Runs until SIGINT/SIGTERM, then unmounts.
+for every alias of the source, and /collection/<name>.fa (+ .fa.fai, .dict):
+each sequence collection (genome) of the source as one multi-record FASTA. Runs until SIGINT/SIGTERM, then unmounts.
 As root it mounts with mount(2); other users need fusermount3 (package fuse3).
 
 Examples:
   seqfs -s /usr/local/share/seqrepo/latest mount /mnt/seqrepo
   samtools faidx /mnt/seqrepo/NCBI/NC_000001.11.fa NC_000001.11:1-1000
   REF_PATH=/mnt/seqrepo/MD5/%s.seq samtools view x.cram
+  seqfs -s DIR mount --sidecar-dir ~/seqfs-sidecar /mnt/seqrepo &
+  bwa index /mnt/seqrepo/collection/GRCh38.p14.fa   # index files land in ~/seqfs-sidecar
 
 From /etc/fstab, systemd or autofs: mount -t fuse.seqfs SOURCE DIR -o ro,allow_other,…
 runs "seqfs SOURCE DIR -o OPTIONS", which detaches once the mount is ready. MOUNTPOINT
@@ -40,6 +43,7 @@ In containers: --die-with-parent; who may mount where: docs/cluster.md.`,
 			&cli.DurationFlag{Name: "cache-timeout", Value: seqfsfs.DefaultTimeout, Usage: "how long the kernel caches names and attributes"},
 			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
 			&cli.BoolFlag{Name: "nonempty", Usage: "mount over a directory that holds files (they are hidden while mounted)"},
+			&cli.StringFlag{Name: "sidecar-dir", Usage: "keep files that tools create in the tree (bwa index, .seqkit.fai, temporary files) in `DIR` and serve them back; without it the mount is read-only"},
 		}, containerMountFlags...),
 		Action: mountAction,
 	})
@@ -76,6 +80,7 @@ func mountAction(c *cli.Context) error {
 			LineWidth:  c.Int("line-width"),
 			Timeout:    c.Duration("cache-timeout"),
 			Generation: generationOf(c),
+			SidecarDir: c.String("sidecar-dir"),
 		},
 		AllowOther:         c.Bool("allow-other"),
 		DefaultPermissions: c.Bool("default-permissions"),
