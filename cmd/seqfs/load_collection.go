@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -13,16 +14,14 @@ import (
 )
 
 // loadCollectionFlag checks load's --collection against its arguments: it
-// names the collection of one file, and standard input needs it.
+// names the collection of one file.
 func loadCollectionFlag(c *cli.Context) (string, error) {
 	name := c.String("collection")
 	if name != "" && c.NArg() > 1 {
 		return "", usagef("--collection names the collection of one file; load %d files with one command each, or without --collection to name each after its file", c.NArg())
 	}
-	for _, path := range c.Args().Slice() {
-		if path == "-" && name == "" {
-			return "", usagef("loading standard input (-) needs --collection NAME to name its collection")
-		}
+	if name == "" && slices.Contains(c.Args().Slice(), "-") {
+		fmt.Fprintln(c.App.ErrWriter, "seqfs load: standard input's collection is recorded by its digest only; name it with --collection NAME")
 	}
 	if name != "" {
 		if err := repo.CheckCollectionName(name); err != nil {
@@ -58,13 +57,15 @@ func (f *fileCollection) add(name, seqID string, length int) {
 }
 
 // store records the file's records as a collection in w, named explicit
-// or else after the file. A file that cannot make a collection (no
+// or else after the file. Standard input has no file name: without
+// --collection its collection is recorded by digest only (SeqRepo's
+// `load -n NS -` keeps working). A file that cannot make a collection (no
 // records, or a name used twice) is an error when the name was given
 // explicitly and a logged warning otherwise: the sequences are loaded
 // either way, as SeqRepo's loader would.
 func (f *fileCollection) store(ctx context.Context, w repo.CollectionWriter, path, explicit string) error {
 	name := explicit
-	if name == "" {
+	if name == "" && path != "-" {
 		name = collectionStem(path)
 	}
 	if err := repo.CheckStorableCollection(name, f.c); err != nil {

@@ -103,7 +103,7 @@ func TestLoadRecordsCollections(t *testing.T) {
 	}{
 		{"reload is a no-op", []string{genome}, "", exitOK, ""},
 		{"same content, other name", []string{again}, "", exitOK, ""},
-		{"stdin needs --collection", []string{"-"}, ">s\nAC\n", exitUsage, "--collection"},
+		{"stdin without --collection: digest only", []string{"-"}, ">s\nAC\n", exitOK, "--collection"},
 		{"one --collection for several files", []string{"--collection", "x", genome, other}, "", exitUsage, "--collection"},
 		{"digest-shaped --collection", []string{"--collection", d, genome}, "", exitUsage, "digest"},
 		{"stdin with --collection", []string{"--collection", "piped", "-"}, ">chrA\nTTTT\n", exitOK, ""},
@@ -122,6 +122,12 @@ func TestLoadRecordsCollections(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.wantCode, tc.wantErr)
 			}
 		})
+	}
+	// Standard input without --collection: reachable by digest.
+	ac, _ := repo.ComputeDigests([]byte("AC"))
+	stdinDigest := repo.Collection{Names: []string{"s"}, SeqIDs: []string{ac.SeqID}, Lengths: []int64{2}}.Digest()
+	if _, got, err := loadedCollection(t, dir, stdinDigest); err != nil || got != stdinDigest {
+		t.Errorf("standard input's collection %s: %s, %v", stdinDigest, got, err)
 	}
 	oc, od, err := loadedCollection(t, dir, "piped")
 	if err != nil {
@@ -149,7 +155,7 @@ func TestLoadRecordsCollections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inst.Close()
-	if infos, err := repo.Collect(inst.Collections(context.Background())); err != nil || len(infos) != 2 {
-		t.Errorf("collections stored: %+v, %v; want 2", infos, err)
+	if infos, err := repo.Collect(inst.Collections(context.Background())); err != nil || len(infos) != 3 {
+		t.Errorf("collections stored: %+v, %v; want 3", infos, err)
 	}
 }
