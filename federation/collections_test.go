@@ -59,7 +59,7 @@ func TestCollectionsConformance(t *testing.T) {
 		}},
 		// Members without collections are left out.
 		{"mixed", func(t *testing.T) []repo.Source {
-			return []repo.Source{plain{openSample(t)}, openSample(t), openInstance(t, dir), downSource{}}
+			return []repo.Source{plain{openSample(t)}, openSample(t), openInstance(t, dir)}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -234,7 +234,7 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 	if err := CheckMountPoint(dir); err != nil {
 		return nil, err
 	}
-	if !opts.NonEmpty {
+	if !opts.NonEmpty && !IsFDMountPoint(dir) {
 		if err := CheckEmpty(dir); err != nil {
 			return nil, err
 		}

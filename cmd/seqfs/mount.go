@@ -60,11 +60,6 @@ func mountAction(c *cli.Context) error {
 	if err := seqfsfs.CheckMountPoint(dir); err != nil {
 		return err
 	}
-	if !c.Bool("nonempty") && !seqfsfs.IsFDMountPoint(dir) {
-		if err := seqfsfs.CheckEmpty(dir); err != nil {
-			return err
-		}
-	}
 	if c.Bool("die-with-parent") {
 		if err := dieWithParent(); err != nil {
 			return err
