@@ -183,6 +183,9 @@ func (i *Instance) Info(ctx context.Context, seqID string) (repo.Info, error) {
 	return e.info, nil
 }
 
+// seqInfoSQL reads the newest seqinfo row of a seq_id.
+const seqInfoSQL = `select seq_id, len, alpha, cast(added as text), relpath from seqinfo where seq_id = ? order by added desc limit 1`
+
 // entry returns the cached seqinfo row of seqID, querying it on a miss.
 func (i *Instance) entry(ctx context.Context, seqID string) (*seqEntry, error) {
 	if e := i.infos.get(seqID); e != nil {
@@ -192,9 +195,7 @@ func (i *Instance) entry(ctx context.Context, seqID string) (*seqEntry, error) {
 		info           repo.Info
 		added, relpath string
 	)
-	err := i.seqDB.QueryRowContext(ctx,
-		`select seq_id, len, alpha, cast(added as text), relpath from seqinfo where seq_id = ? order by added desc limit 1`,
-		seqID).Scan(&info.SeqID, &info.Length, &info.Alphabet, &added, &relpath)
+	err := i.seqDB.QueryRowContext(ctx, seqInfoSQL, seqID).Scan(&info.SeqID, &info.Length, &info.Alphabet, &added, &relpath)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &repo.SeqNotFoundError{SeqID: seqID}
 	}
