@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -123,9 +124,12 @@ type Instance struct {
 	aliasDB   *sql.DB
 	seqDB     *sql.DB
 	immutable bool
-	storage   Storage
-	pool      *filePool
-	cache     *bgzf.BlockCache
+	// rolledBack is set when a database is read as of its last commit
+	// past a killed writer's hot journal.
+	rolledBack bool
+	storage    Storage
+	pool       *filePool
+	cache      *bgzf.BlockCache
 
 	infos seqInfoCache
 
@@ -278,15 +282,32 @@ func Open(ctx context.Context, path string, opts Options) (*Instance, error) {
 	}
 	inst.init(opts)
 
-	if inst.aliasDB, err = openReadOnlyDB(ctx, AliasesDBPath(dir), inst.immutable); err != nil {
+	if inst.aliasDB, err = inst.openLocalDB(ctx, inst.aliasPath); err != nil {
 		inst.Close()
 		return nil, err
 	}
-	if inst.seqDB, err = openReadOnlyDB(ctx, SeqInfoDBPath(dir), inst.immutable); err != nil {
+	if inst.seqDB, err = inst.openLocalDB(ctx, inst.seqDBPath); err != nil {
 		inst.Close()
 		return nil, err
 	}
 	return inst, nil
+}
+
+// openLocalDB opens one database of a local instance read-only: directly,
+// or, when a killed writer left a hot journal, at its last committed state
+// through a journalOverlay (see hotjournal.go), without writing anything.
+func (i *Instance) openLocalDB(ctx context.Context, path string) (*sql.DB, error) {
+	ov, err := openHotJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	if ov == nil {
+		return openReadOnlyDB(ctx, path, i.immutable)
+	}
+	i.rolledBack = true
+	slog.Warn("a writer was killed inside a transaction; reading the database as of its last commit (run `seqfs recover` or any load to repair it)",
+		"database", path, "journal", ov.journal.Name())
+	return i.openVFSDB(ctx, ov, path)
 }
 
 // init sets up the caches and the file pool from opts; inst.storage must
@@ -375,6 +396,11 @@ func checkSchemaVersion(ctx context.Context, db *sql.DB, path string) error {
 
 // Dir returns the absolute instance directory.
 func (i *Instance) Dir() string { return i.dir }
+
+// RolledBack reports whether a database of the instance had a hot journal
+// left by a killed writer and is read as of its last commit (a fixed view:
+// reopen the instance once a writer has recovered it).
+func (i *Instance) RolledBack() bool { return i.rolledBack }
 
 // Immutable reports whether the databases were opened with immutable=1
 // because the instance directory is not writable (a snapshot).
