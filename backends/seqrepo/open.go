@@ -261,11 +261,16 @@ func Open(ctx context.Context, path string, opts Options) (*Instance, error) {
 	}
 	for _, p := range []string{AliasesDBPath(dir), SeqInfoDBPath(dir)} {
 		st, err := os.Stat(p)
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s is not a SeqRepo instance: missing %s: %w (%w)", dir, p, repo.ErrNotFound, err)
-		}
-		if !st.Mode().IsRegular() {
+		case err != nil:
+			// Exists, or may, but cannot be reached: say so, not "missing".
+			return nil, repo.Inaccessible(p, fmt.Errorf("cannot read the database of instance %s (check the permissions of %s and its directory): %w", dir, p, err))
+		case !st.Mode().IsRegular():
 			return nil, fmt.Errorf("%s is not a SeqRepo instance: %s is not a regular file: %w", dir, p, repo.ErrNotFound)
+		case syscall.Access(p, 4 /* R_OK */) != nil:
+			return nil, repo.Inaccessible(p, fmt.Errorf("cannot read the database of instance %s (check its permissions): %w", dir, fs.ErrPermission))
 		}
 	}
 	inst := &Instance{
