@@ -212,7 +212,7 @@ func ResolveInstanceDir(path string) (string, error) {
 	if len(names) > 0 {
 		return filepath.Join(path, names[len(names)-1]), nil
 	}
-	if others := subInstances(path); len(others) > 0 {
+	if others := RootInstances(path); len(others) > 0 {
 		return "", &DirError{Dir: path, Err: fmt.Errorf(
 			"a SeqRepo root directory is read through its %q instance, and %s has none (its instances: %s); "+
 				"name an instance (-i %s, or the path %s), or make one current: `seqfs -r %s snapshot` then `seqfs -r %s update-latest`",
@@ -221,9 +221,9 @@ func ResolveInstanceDir(path string) (string, error) {
 	return path, nil // Open reports which part is missing.
 }
 
-// subInstances returns the names of the subdirectories of root that hold
-// an instance (master and other undated ones included), sorted.
-func subInstances(root string) []string {
+// RootInstances returns the names of the subdirectories of root that hold
+// an instance, dated or not (master), sorted; none if root cannot be read.
+func RootInstances(root string) []string {
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return nil

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"log/slog"
-
 	"github.com/urfave/cli/v2"
 
 	_ "github.com/seqfs/seqfs/backends/redis"   // redis:// destinations
@@ -51,7 +49,7 @@ func copyAction(c *cli.Context) error {
 		return err
 	}
 	bar.update(p.Sequences, p.Residues, p.Aliases, true)
-	slog.Info("copy done", "from", srcLoc, "to", dstLoc, "sequences", p.Sequences, "new", p.Added,
-		"aliases", p.Aliases, "residues", p.Residues, "seconds", p.Elapsed.Seconds())
+	bar.done()
+	writeSummary(c.App.ErrWriter, "copied", dstLoc, p.Sequences, p.Added, p.Aliases, p.Residues, p.Elapsed)
 	return nil
 }

@@ -66,6 +66,10 @@ func exitCode(err error) int {
 	return exitNotFound
 }
 
+// daemonCommands log at INFO by default: their start, stop and the events
+// an operator wants in the service log.
+var daemonCommands = map[string]bool{"serve": true, "mount": true}
+
 // verbosity counts -v flags.
 var verbosity int
 
@@ -87,6 +91,9 @@ func newApp() *cli.App {
 		},
 		Before: func(c *cli.Context) error {
 			level := slog.LevelWarn
+			if daemonCommands[c.Args().First()] {
+				level = slog.LevelInfo // a server says when it starts and stops
+			}
 			switch v := verbosity; {
 			case v == 1:
 				level = slog.LevelInfo
@@ -98,6 +105,9 @@ func newApp() *cli.App {
 		},
 		Commands: commands,
 		Action:   unknownCommand,
+		// A --source value is one URL even with commas in it
+		// (redis+cluster://h1:p1,h2:p2); repeat a flag for several values.
+		DisableSliceFlagSeparator: true,
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return usageError{err}
 		},

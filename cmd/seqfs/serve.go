@@ -88,7 +88,7 @@ func serveAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", addr, err)
 	}
-	slog.Warn("seqfs serve listening", "addr", ln.Addr().String(), "source", strings.Join(sourceLocations(c, "latest"), ","))
+	slog.Info("seqfs serve listening", "addr", ln.Addr().String(), "source", strings.Join(sourceLocations(c, "latest"), ","))
 	return srv.Serve(c.Context, ln, rest.Timeouts{
 		ReadHeader: c.Duration("read-header-timeout"),
 		Read:       c.Duration("read-timeout"),
