@@ -66,10 +66,6 @@ func exitCode(err error) int {
 	return exitNotFound
 }
 
-// daemonCommands log at INFO by default: their start, stop and the events
-// an operator wants in the service log.
-var daemonCommands = map[string]bool{"serve": true, "mount": true}
-
 // verbosity counts -v flags.
 var verbosity int
 
@@ -91,9 +87,6 @@ func newApp() *cli.App {
 		},
 		Before: func(c *cli.Context) error {
 			level := slog.LevelWarn
-			if daemonCommands[c.Args().First()] {
-				level = slog.LevelInfo // a server says when it starts and stops
-			}
 			switch v := verbosity; {
 			case v == 1:
 				level = slog.LevelInfo
