@@ -10,9 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/seqfs/seqfs/internal/testutil"
 )
 
 // killInsideCommit runs TestWriterKillHelper on dir and kills it with
@@ -23,45 +24,9 @@ import (
 // behind (it landed before the commit point).
 func killInsideCommit(t *testing.T, dir string, seed int) bool {
 	t.Helper()
-	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(fd)
-	if _, err := syscall.InotifyAddWatch(fd, AliasesDBPath(dir), syscall.IN_MODIFY); err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestWriterKillHelper$")
 	cmd.Env = append(os.Environ(), "SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", seed))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := make(chan struct{})
-	go func() {
-		defer close(killed)
-		buf := make([]byte, 64<<10)
-		for {
-			n, err := syscall.Read(fd, buf)
-			if err != nil || n <= 0 {
-				return
-			}
-			cmd.Process.Signal(syscall.SIGKILL)
-			return
-		}
-	}()
-	select {
-	case <-killed:
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("no commit within 60 s: %s", stderr.String())
-	}
-	cmd.Wait()
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-		t.Fatalf("helper ended before the kill: %s", stderr.String())
-	}
+	testutil.KillOnFirstWrite(t, cmd, AliasesDBPath(dir), 60*time.Second)
 	supers, _ := filepath.Glob(filepath.Join(dir, AliasesDBFile+"-mj*"))
 	return len(supers) > 0 && journalSynced(AliasesDBPath(dir))
 }
