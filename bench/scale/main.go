@@ -9,10 +9,10 @@
 //   - stat of random .dict files on a fresh mount (median, p99)
 //   - seqfs status, and opening the instance (seqrepo.Open plus a first
 //     lookup)
-//   - random fetch latency in process (resolve an NCBI alias, read 100 bp)
-//     and of the `seqfs fetch` command
+//   - random fetch latency in process (resolving an NCBI alias; reading
+//     100 bp with its BGZF block inflated) and of the `seqfs fetch` command
 //   - REST throughput with wrk: random 100-bp /sequence/{md5} requests over
-//     10,000 random sequences
+//     10,000 random sequences (after a 3 s warm-up run)
 //
 // Usage (as root, for the mounts; wrk from scripts/deps.sh):
 //
