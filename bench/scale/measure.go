@@ -197,7 +197,11 @@ func measureMount(ctx context.Context, cfg measureConfig, dir string, rng *rand.
 		p := filepath.Join(nsDir, fmt.Sprintf("BN_%07d.1.dict", rng.IntN(listingAliases)))
 		t := time.Now()
 		var st syscall.Stat_t
-		if err := syscall.Stat(p, &st); err != nil {
+		err := syscall.Stat(p, &st)
+		for err == syscall.EINTR { // a signal to this process (Go's preemption)
+			err = syscall.Stat(p, &st)
+		}
+		if err != nil {
 			return fmt.Errorf("stat %s: %w", p, err)
 		}
 		stats = append(stats, ms(time.Since(t)))
