@@ -32,10 +32,12 @@ import (
 // "The Rollback Journal"): segments of a header (magic, page count, checksum
 // nonce, original database size in pages, sector size, page size; padded
 // to the sector size) followed by records (page number, page, checksum),
-// and optionally, at the end, the super-journal name. A journal is hot
-// when it is not empty, starts with a header, no live process holds the
-// database's RESERVED lock, and the super-journal it names (if any) still
-// exists (once the super-journal is deleted the commit has happened).
+// and optionally, at the end, the super-journal name. SQLite takes a
+// journal as hot, and refuses read-only connections, when its first byte
+// is not zero and no live process holds the database's RESERVED lock; it
+// plays the pages back only if the journal starts with a valid header and
+// the super-journal it names (if any) still exists (once the super-journal
+// is deleted the commit has happened and the database file is current).
 
 // journalMagic starts every rollback journal header.
 var journalMagic = []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}
@@ -117,7 +119,8 @@ func (o *journalOverlay) Close() error {
 }
 
 // openHotJournal returns an overlay of dbPath at its last committed state
-// if it has a hot journal, nil if it has none. An error means a hot journal
+// if it has a journal that SQLite takes as hot (not empty, first byte not
+// zero, no live writer), nil if it has none. An error means a hot journal
 // that cannot be read.
 func openHotJournal(dbPath string) (*journalOverlay, error) {
 	jpath := dbPath + "-journal"
@@ -135,6 +138,14 @@ func openHotJournal(dbPath string) (*journalOverlay, error) {
 			return nil, nil // a writer has just finished
 		}
 		return nil, hotErr(err)
+	}
+	first := make([]byte, 1)
+	if _, err := j.ReadAt(first, 0); err != nil || first[0] == 0 {
+		j.Close()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, hotErr(err)
+		}
+		return nil, nil // SQLite ignores a journal that starts with a zero byte
 	}
 	db, err := os.Open(dbPath)
 	if err != nil {
@@ -170,19 +181,31 @@ func reservedLockHeld(f *os.File) (bool, error) {
 	return lk.Type != syscall.F_UNLCK, nil
 }
 
-// readJournal parses a rollback journal of size jsize: nil if it is not
-// hot (no header, or its super-journal is gone), else the overlay.
+// readJournal parses a rollback journal of size jsize whose first byte is
+// not zero (which SQLite takes as hot, refusing read-only connections) and
+// returns the overlay that reads the database as its rollback would leave
+// it: with no pages replaced when there is nothing to play back (no valid
+// header, or the super-journal is gone: the commit happened).
 func readJournal(db, j *os.File, jsize int64) (*journalOverlay, error) {
+	o := &journalOverlay{db: db, journal: j, pages: map[int64]int64{}}
+	asIs := func() (*journalOverlay, error) {
+		st, err := db.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("stat %s: %w", db.Name(), err)
+		}
+		clear(o.pages)
+		o.size, o.pageSize = st.Size(), 4096
+		return o, nil
+	}
 	if super, err := superJournalName(j, jsize); err != nil {
 		return nil, err
 	} else if super != "" {
 		if _, err := os.Stat(super); errors.Is(err, os.ErrNotExist) {
-			return nil, nil // the super-journal is gone: the commit happened
+			return asIs() // the super-journal is gone: the commit happened
 		} else if err != nil {
 			return nil, fmt.Errorf("super-journal %s: %w", super, err)
 		}
 	}
-	o := &journalOverlay{db: db, journal: j, pages: map[int64]int64{}}
 	hdr := make([]byte, 28)
 	for off, first := int64(0), true; off+28 <= jsize; first = false {
 		if _, err := j.ReadAt(hdr, off); err != nil {
@@ -190,7 +213,7 @@ func readJournal(db, j *os.File, jsize int64) (*journalOverlay, error) {
 		}
 		if !bytes.Equal(hdr[:8], journalMagic) {
 			if first {
-				return nil, nil // never written: nothing to roll back
+				return asIs() // no valid header: nothing to play back
 			}
 			break
 		}
@@ -226,7 +249,7 @@ func readJournal(db, j *os.File, jsize int64) (*journalOverlay, error) {
 		off = (off + sector - 1) / sector * sector
 	}
 	if o.pageSize == 0 {
-		return nil, nil
+		return asIs() // shorter than a header
 	}
 	return o, nil
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -168,6 +169,71 @@ func TestReadersAfterKillInsideCommit(t *testing.T) {
 	t.Logf("readers saw %d sequences as of the last commit, the same as after recovery", n)
 }
 
+// TestReadersAfterKillAtCommitPoint kills a writer right after SQLite
+// deleted the super-journal (the commit point) and before it deleted the
+// journals: SQLite still takes them as hot and refuses read-only
+// connections, though the database files hold the new commit, which
+// readers must see.
+func TestReadersAfterKillAtCommitPoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "master")
+	if err := CreateInstance(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	hit := false
+	for attempt := 0; attempt < 10 && !hit; attempt++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriterKillHelper$")
+		cmd.Env = append(os.Environ(), "SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", attempt))
+		testutil.KillOnEvent(t, cmd, dir, syscall.IN_DELETE, 60*time.Second)
+		supers, _ := filepath.Glob(filepath.Join(dir, AliasesDBFile+"-mj*"))
+		hit = len(supers) == 0 && journalSynced(AliasesDBPath(dir))
+		if !hit {
+			if w, err := OpenWriter(ctx, dir, WriterOptions{}); err == nil {
+				w.Close()
+			}
+		}
+	}
+	if !hit {
+		t.Fatal("no kill landed between the commit point and the journals' deletion in 10 attempts")
+	}
+	db, err := openReadOnlyDB(ctx, AliasesDBPath(dir), false)
+	if err == nil {
+		db.Close()
+		t.Fatal("plain read-only open worked: the journal is not hot for SQLite")
+	}
+	n := checkConsistent(t, dir)
+	inst, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := inst.Stats(ctx)
+	inst.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := OpenWriter(ctx, dir, WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	inst, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	got, err := inst.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SizeBytes, got.SizeBytes = 0, 0
+	if got != st || n == 0 {
+		t.Errorf("readers saw %+v (%d sequences), after recovery %+v", st, n, got)
+	}
+}
+
 // TestHotJournalUnreadable: a hot journal that cannot be read gives an
 // error that says what to run.
 func TestHotJournalUnreadable(t *testing.T) {
@@ -249,8 +315,9 @@ func TestJournalOverlay(t *testing.T) {
 		{"pages restored, size cut", journalBytes(ps, 512, 3, map[uint32][]byte{1: old1, 2: old2}, []uint32{2, 1}, ""), false, "abn"},
 		{"database that was longer", journalBytes(ps, 512, 5, map[uint32][]byte{1: old1}, []uint32{1}, ""), false, "annn\x00"},
 		{"super-journal present", journalBytes(ps, 1024, 3, map[uint32][]byte{1: old1}, []uint32{1}, super), true, "ann"},
-		{"super-journal gone: committed", journalBytes(ps, 512, 3, map[uint32][]byte{1: old1}, []uint32{1}, super), false, ""},
-		{"header never synced", append(make([]byte, 8), journalBytes(ps, 512, 3, nil, nil, "")[8:]...), false, ""},
+		{"super-journal gone: committed, file as it is", journalBytes(ps, 512, 3, map[uint32][]byte{1: old1}, []uint32{1}, super), false, "nnnn"},
+		{"no valid header: file as it is", append([]byte{1}, journalBytes(ps, 512, 3, map[uint32][]byte{1: old1}, []uint32{1}, "")[1:]...), false, "nnnn"},
+		{"header never synced (zero first byte): not hot", append(make([]byte, 8), journalBytes(ps, 512, 3, nil, nil, "")[8:]...), false, ""},
 	}
 	bad := journalBytes(ps, 512, 4, map[uint32][]byte{1: old1, 2: old2}, []uint32{1, 2}, "")
 	bad[512+4+ps+4+4+ps-200] ^= 1 // second record's page: checksum fails

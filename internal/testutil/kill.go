@@ -16,12 +16,20 @@ import (
 // nothing within timeout.
 func KillOnFirstWrite(t testing.TB, cmd *exec.Cmd, path string, timeout time.Duration) {
 	t.Helper()
+	KillOnEvent(t, cmd, path, syscall.IN_MODIFY, timeout)
+}
+
+// KillOnEvent is KillOnFirstWrite for any inotify event mask on path (a
+// file or a directory): IN_DELETE on a directory kills cmd when it first
+// removes a file there.
+func KillOnEvent(t testing.TB, cmd *exec.Cmd, path string, mask uint32, timeout time.Duration) {
+	t.Helper()
 	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
 	if err != nil {
 		t.Fatalf("inotify: %v", err)
 	}
 	defer syscall.Close(fd)
-	if _, err := syscall.InotifyAddWatch(fd, path, syscall.IN_MODIFY); err != nil {
+	if _, err := syscall.InotifyAddWatch(fd, path, mask); err != nil {
 		t.Fatalf("watch %s: %v", path, err)
 	}
 	if err := cmd.Start(); err != nil {
