@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -147,38 +149,75 @@ func openHotJournal(dbPath string) (*journalOverlay, error) {
 		}
 		return nil, nil // SQLite ignores a journal that starts with a zero byte
 	}
-	db, err := os.Open(dbPath)
-	if err != nil {
-		j.Close()
-		return nil, fmt.Errorf("open %s: %w", dbPath, err)
-	}
-	o, err := readJournal(db, j, st.Size())
-	if err == nil && o != nil {
-		var live bool
-		live, err = reservedLockHeld(db)
-		if live {
-			o = nil // a writer is alive: SQLite's own locking applies
-		}
-	}
-	if err != nil || o == nil {
-		db.Close()
+	// A live writer holds the RESERVED lock from its first change to the
+	// end of its transaction: then the journal is its own, and SQLite's
+	// locking applies. The lock is looked up in /proc/locks, not with
+	// fcntl on a descriptor of our own: closing that descriptor would drop
+	// the POSIX locks this process's SQLite connections hold on the file.
+	if live, err := reservedLockHeld(dbPath); err != nil || live {
 		j.Close()
 		if err != nil {
 			return nil, hotErr(err)
 		}
 		return nil, nil
 	}
+	db, err := os.Open(dbPath)
+	if err != nil {
+		j.Close()
+		return nil, fmt.Errorf("open %s: %w", dbPath, err)
+	}
+	o, err := readJournal(db, j, st.Size())
+	if err != nil {
+		db.Close()
+		j.Close()
+		return nil, hotErr(err)
+	}
 	return o, nil
 }
 
-// reservedLockHeld reports whether another process holds the RESERVED
-// lock of the database open as f (a live writer).
-func reservedLockHeld(f *os.File) (bool, error) {
-	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: io.SeekStart, Start: sqliteReservedByte, Len: 1}
-	if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
-		return false, fmt.Errorf("test the lock of %s: %w", f.Name(), err)
+// reservedLockHeld reports whether a process holds a write lock on the
+// RESERVED byte of the database at path (a live writer), from the POSIX
+// and open-file-description locks listed in /proc/locks.
+func reservedLockHeld(path string) (bool, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", path, err)
 	}
-	return lk.Type != syscall.F_UNLCK, nil
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return false, fmt.Errorf("stat %s: no device and inode", path)
+	}
+	locks, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return false, fmt.Errorf("read the lock table: %w", err)
+	}
+	dev := uint64(sys.Dev)
+	major := (dev>>8)&0xfff | (dev>>32)&^uint64(0xfff)
+	minor := dev&0xff | (dev>>12)&^uint64(0xff)
+	return locksReserved(string(locks), fmt.Sprintf("%02x:%02x:%d", major, minor, sys.Ino)), nil
+}
+
+// locksReserved reports whether a /proc/locks listing holds a granted
+// write lock of the file id ("MAJ:MIN:INODE", as the listing writes it)
+// covering SQLite's RESERVED byte. Lines look like
+// "1: POSIX  ADVISORY  WRITE 3384 fd:01:1705994 1073741825 1073741825";
+// waiting requests have "->" after the number.
+func locksReserved(listing, id string) bool {
+	for _, line := range strings.Split(listing, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || f[1] == "->" || (f[1] != "POSIX" && f[1] != "OFDLCK") || f[3] != "WRITE" || f[5] != id {
+			continue
+		}
+		start, err1 := strconv.ParseInt(f[6], 10, 64)
+		end, err2 := strconv.ParseInt(f[7], 10, 64)
+		if f[7] == "EOF" {
+			end, err2 = math.MaxInt64, nil
+		}
+		if err1 == nil && err2 == nil && start <= sqliteReservedByte && sqliteReservedByte <= end {
+			return true
+		}
+	}
+	return false
 }
 
 // readJournal parses a rollback journal of size jsize whose first byte is

@@ -413,3 +413,42 @@ func FuzzReadJournal(f *testing.F) {
 		}
 	})
 }
+
+// TestReservedLockHeld: a write lock on SQLite's RESERVED byte (what a live
+// writer holds) is found in /proc/locks by the file's device and inode.
+func TestReservedLockHeld(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "db")
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lock := func(typ int16) {
+		lk := syscall.Flock_t{Type: typ, Whence: io.SeekStart, Start: sqliteReservedByte, Len: 1}
+		if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		typ  int16
+		want bool
+	}{{syscall.F_WRLCK, true}, {syscall.F_UNLCK, false}} {
+		lock(tc.typ)
+		if got, err := reservedLockHeld(p); err != nil || got != tc.want {
+			t.Errorf("after lock type %d: reservedLockHeld = %v, %v; want %v", tc.typ, got, err, tc.want)
+		}
+	}
+	listing := "1: POSIX  ADVISORY  WRITE 3384 fd:01:17 1073741824 1073742335\n" +
+		"1: -> POSIX  ADVISORY  WRITE 3385 fd:01:18 1073741825 1073741825\n" +
+		"2: FLOCK  ADVISORY  WRITE 3386 fd:01:19 0 EOF\n" +
+		"3: OFDLCK ADVISORY  WRITE -1 fd:01:20 0 EOF\n" +
+		"4: POSIX  ADVISORY  READ 3387 fd:01:21 1073741825 1073741825\n"
+	for id, want := range map[string]bool{"fd:01:17": true, "fd:01:18": false, "fd:01:19": false, "fd:01:20": true, "fd:01:21": false, "fd:01:22": false} {
+		if got := locksReserved(listing, id); got != want {
+			t.Errorf("locksReserved(%s) = %v, want %v", id, got, want)
+		}
+	}
+}
