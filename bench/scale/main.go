@@ -12,7 +12,8 @@
 //   - random fetch latency in process (resolving an NCBI alias; reading
 //     100 bp with its BGZF block inflated) and of the `seqfs fetch` command
 //   - REST throughput with wrk: random 100-bp /sequence/{md5} requests over
-//     10,000 random sequences (after a 3 s warm-up run)
+//     10,000 sequences stored side by side (the same data volume in both
+//     instances; after a 3 s warm-up run)
 //
 // Usage (as root, for the mounts; wrk from scripts/deps.sh):
 //
