@@ -20,6 +20,9 @@
 //	go build -o bin/seqfs ./cmd/seqfs
 //	go run ./bench/scale -dir /tmp/seqfs-scale -seqfs bin/seqfs
 //
+// The machine is usually shared: the rounds alternate between the two
+// instances and each printed figure is the median over the rounds.
+//
 // The instances are generated once under -dir (about 2.5 GB for the big
 // one; a few minutes) and reused; -small and -big choose their sizes.
 package main
@@ -45,6 +48,7 @@ func main() {
 	genOnly := flag.Bool("generate-only", false, "build the instances and stop")
 	noMount := flag.Bool("no-mount", false, "skip the FUSE measurements")
 	wrkDur := flag.Duration("wrk", 10*time.Second, "duration of each wrk run")
+	runs := flag.Int("runs", 3, "measurement rounds (small and big alternate; each figure is the median over the rounds)")
 	flag.Parse()
 	ctx := context.Background()
 	sizes := []int{*small, *big}
@@ -71,14 +75,20 @@ func main() {
 		fatal(err)
 	}
 	cfg := measureConfig{seqfs: bin, mount: !*noMount, wrk: *wrkDur}
-	var res []results
-	for i, p := range insts {
-		logf("measuring %s", p)
-		r, err := measure(ctx, cfg, p, sizes[i])
-		if err != nil {
-			fatal(err)
+	rounds := make([][]results, len(insts)) // by instance, by round
+	for round := range max(1, *runs) {
+		for i, p := range insts {
+			logf("round %d: measuring %s", round+1, p)
+			r, err := measure(ctx, cfg, p, sizes[i])
+			if err != nil {
+				fatal(err)
+			}
+			rounds[i] = append(rounds[i], r)
 		}
-		res = append(res, r)
+	}
+	res := make([]results, len(insts))
+	for i := range insts {
+		res[i] = medianResults(rounds[i])
 	}
 	printTable(os.Stdout, sizes, res)
 }

@@ -386,6 +386,20 @@ func pct(v []float64, p int) float64 {
 	return s[min(len(s)-1, len(s)*p/100)]
 }
 
+// medianResults returns, figure by figure, the median over rounds of the
+// same measurements.
+func medianResults(rounds []results) results {
+	out := slices.Clone(rounds[0])
+	for i := range out {
+		var v []float64
+		for _, r := range rounds {
+			v = append(v, r[i].value)
+		}
+		out[i].value = median(v)
+	}
+	return out
+}
+
 func printTable(w io.Writer, sizes []int, res []results) {
 	fmt.Fprintf(w, "%-36s %16s %16s %8s\n", "figure", fmt.Sprintf("%d seqs", sizes[0]), fmt.Sprintf("%d seqs", sizes[1]), "ratio")
 	fails := 0
