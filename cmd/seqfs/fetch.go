@@ -105,7 +105,8 @@ func fetchOne(ctx context.Context, w *bufio.Writer, src repo.Source, id, ns stri
 }
 
 // regionRE matches an identifier that ends like a samtools region,
-// ID:START or ID:START-END (1-based, inclusive; commas allowed).
+// ID:START or ID:START-END (1-based, inclusive; commas allowed); a hint is
+// given for ID:START only when ID has a namespace.
 var regionRE = regexp.MustCompile(`^(.+):([0-9][0-9,]*)(?:-([0-9][0-9,]*))?$`)
 
 // regionHint explains, for an identifier that was not found and looks like
@@ -113,8 +114,8 @@ var regionRE = regexp.MustCompile(`^(.+):([0-9][0-9,]*)(?:-([0-9][0-9,]*))?$`)
 // --start/--end, converted to their 0-based, end-exclusive values.
 func regionHint(err error, id string) string {
 	m := regionRE.FindStringSubmatch(id)
-	if m == nil || !errors.Is(err, repo.ErrNotFound) {
-		return ""
+	if m == nil || !errors.Is(err, repo.ErrNotFound) || (m[3] == "" && !strings.Contains(m[1], ":")) {
+		return "" // "GRCh38:1" is a namespace and an alias, not a region
 	}
 	num := func(s string) int64 {
 		n, _ := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)

@@ -54,6 +54,7 @@ func TestMessagesForNewUsers(t *testing.T) {
 		{"region with commas, start only", []string{"-s", master, "fetch", "me:u1:1,001"}, exitNotFound,
 			[]string{"seqfs fetch me:u1 --start 1000`"}},
 		{"no hint for a plain id", []string{"-s", master, "fetch", "me:nope"}, exitNotFound, nil},
+		{"no hint for namespace:number", []string{"-s", master, "fetch", "GRCh38:1"}, exitNotFound, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
