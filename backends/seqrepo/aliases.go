@@ -2,6 +2,7 @@ package seqrepo
 
 import (
 	"context"
+	"database/sql"
 
 	"fmt"
 	"iter"
@@ -111,10 +112,35 @@ func (i *Instance) NamespaceAliases(ctx context.Context, namespace string) iter.
 // namespaceAliasesSQL lists one namespace; see NamespaceAliases.
 const namespaceAliasesSQL = aliasColumns + ` where namespace = ? and is_current = 1 order by alias`
 
+// stmt returns the prepared statement of a query on db (the alias or the
+// sequence database; a query text belongs to one of them), preparing it
+// once per Instance: the hot queries are few (the shapes of
+// findAliasesSQL, namespaceAliasesSQL, seqInfoSQL), and preparing on
+// every call costs about as much as the index lookup it runs.
+func (i *Instance) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	if st, ok := i.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := i.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 func (i *Instance) streamAliases(ctx context.Context, query string, args []any, what string) iter.Seq2[repo.Alias, error] {
 	return func(yield func(repo.Alias, error) bool) {
 		path := i.aliasPath
-		rows, err := i.aliasDB.QueryContext(ctx, query, args...)
+		stmt, err := i.stmt(ctx, i.aliasDB, query)
+		if err != nil {
+			yield(repo.Alias{}, i.dbErr(path, what, err))
+			return
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			yield(repo.Alias{}, i.dbErr(path, what, err))
 			return

@@ -133,6 +133,7 @@ type Instance struct {
 	cache      *bgzf.BlockCache
 
 	infos seqInfoCache
+	stmts sync.Map // query text -> *sql.Stmt (see stmt)
 
 	filesMu sync.RWMutex
 	files   map[string]*seqFile // by relpath
@@ -438,6 +439,10 @@ func (i *Instance) Immutable() bool { return i.immutable }
 // progress finish first; later calls fail.
 func (i *Instance) Close() error {
 	var errs []error
+	i.stmts.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
 	if i.aliasDB != nil {
 		errs = append(errs, i.aliasDB.Close())
 	}

@@ -207,7 +207,10 @@ func (i *Instance) entry(ctx context.Context, seqID string) (*seqEntry, error) {
 		info           repo.Info
 		added, relpath string
 	)
-	err := i.seqDB.QueryRowContext(ctx, seqInfoSQL, seqID).Scan(&info.SeqID, &info.Length, &info.Alphabet, &added, &relpath)
+	stmt, err := i.stmt(ctx, i.seqDB, seqInfoSQL)
+	if err == nil {
+		err = stmt.QueryRowContext(ctx, seqID).Scan(&info.SeqID, &info.Length, &info.Alphabet, &added, &relpath)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &repo.SeqNotFoundError{SeqID: seqID}
 	}
