@@ -5,8 +5,10 @@
 // whitespace removed, and sequence lines are stripped of surrounding
 // whitespace and joined. Unlike SeqRepo it checks everything as it goes and
 // reports problems with the file name, line number and record name: a
-// sequence may contain only ASCII letters and '*', and a file must be ASCII
-// text.
+// sequence may contain only ASCII letters and '*', and a file must be
+// text: ASCII, except that a header's description (after its first word,
+// the name) may hold any bytes but control characters, such as UTF-8 or
+// Latin-1 text (">u1 café").
 package fasta
 
 import (
@@ -205,8 +207,27 @@ func (r *Reader) ioErr(err error) error {
 
 // checkText rejects bytes that do not belong in an ASCII text line.
 func (r *Reader) checkText(line []byte, record string) error {
+	return r.checkTextFrom(line, record, len(line))
+}
+
+// checkHeader is checkText for a header line: bytes >= 0x80 are allowed
+// after the name (the first word), whose characters ParseDefline checks.
+func (r *Reader) checkHeader(line []byte) error {
+	name := 1 // skip '>'
+	for name < len(line) && seqClass[line[name]] == clsSpace {
+		name++
+	}
+	for name < len(line) && seqClass[line[name]] != clsSpace {
+		name++
+	}
+	return r.checkTextFrom(line, "", name)
+}
+
+// checkTextFrom rejects control bytes anywhere in line and bytes >= 0x80
+// in its first ascii bytes.
+func (r *Reader) checkTextFrom(line []byte, record string, ascii int) error {
 	for i, c := range line {
-		if c >= 0x80 || (c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f') || c == 0x7f {
+		if (c >= 0x80 && i < ascii) || (c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f') || c == 0x7f {
 			return &Error{File: r.name, Line: r.line, Record: record,
 				Msg: fmt.Sprintf("not a text file: byte 0x%02x at column %d", c, i+1)}
 		}
@@ -236,14 +257,17 @@ func (r *Reader) Next() (*Record, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := r.checkText(line, ""); err != nil {
-				return nil, err
-			}
 			if len(line) > 0 && line[0] == '>' {
+				if err := r.checkHeader(line); err != nil {
+					return nil, err
+				}
 				if err := r.setHeader(line); err != nil {
 					return nil, err
 				}
 				break
+			}
+			if err := r.checkText(line, ""); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -261,7 +285,7 @@ func (r *Reader) Next() (*Record, error) {
 			return nil, err
 		}
 		if len(line) > 0 && line[0] == '>' {
-			if err := r.checkText(line, ""); err != nil {
+			if err := r.checkHeader(line); err != nil {
 				return nil, err
 			}
 			if err := r.setHeader(line); err != nil {

@@ -57,7 +57,11 @@ func TestReader(t *testing.T) {
 		{"inner space", ">x\nAC GT\n", nil, "whitespace inside a sequence line"},
 		{"binary", ">x\nAC\x00T\n", nil, "not a text file: byte 0x00"},
 		{"binary header", "\x00\x01\x02", nil, "not a text file"},
-		{"utf8 header", ">x\u00e9\nAC\n", nil, "not a text file"},
+		{"utf8 in the name", ">x\u00e9\nAC\n", nil, "not a text file: byte 0xc3 at column 3"},
+		{"utf8 description", ">u1 caf\u00e9\nAC\n>u2 \u00e9 x\nG\n", []rec{{"u1 caf\u00e9", 1, "AC"}, {"u2 \u00e9 x", 3, "G"}}, ""},
+		{"latin-1 description", ">u1 caf\xe9\nAC\n", []rec{{"u1 caf\xe9", 1, "AC"}}, ""},
+		{"control byte in a description", ">u1 a\x01b\nAC\n", nil, "not a text file: byte 0x01"},
+		{"utf8 in a line before the first header", "caf\u00e9\n>x\nAC\n", nil, "not a text file"},
 		{"empty header", ">\nAC\n", nil, "empty FASTA header"},
 	}
 	for _, tc := range tests {
@@ -165,6 +169,8 @@ func TestParseDefline(t *testing.T) {
 		{"ref|NC_1.1|ref|NC_2.2|", "x", []repo.NSAlias{nsa("refseq", "NC_1.1"), nsa("refseq", "NC_2.2")}, ""},
 		{"U14680.1\tHomo sapiens", "test", []repo.NSAlias{nsa("test", "U14680.1")}, ""},
 		{"chr1", "me", []repo.NSAlias{nsa("me", "chr1")}, ""},
+		{"u1 caf\u00e9", "me", []repo.NSAlias{nsa("me", "u1")}, ""},
+		{"caf\u00e9 u1", "me", nil, "contains characters outside"},
 		{"a+b-c_d./e", "me", []repo.NSAlias{nsa("me", "a+b-c_d./e")}, ""},
 		{"NM_000551", "NCBI", nil, "must be versioned"},
 		{"gi|1|ref|NM_1|", "x", nil, "must be versioned"},

@@ -38,7 +38,7 @@ func TestCopyThroughRedis(t *testing.T) {
 			t.Errorf("export-aliases of %s:\n%s\nwant:\n%s", loc, got, wantA)
 		}
 	}
-	if _, errb, code := seqfs(t, "-v", "copy", sample, dst); code != 0 || !strings.Contains(errb, "new=0") {
+	if _, errb, code := seqfs(t, "copy", sample, dst); code != 0 || !strings.Contains(errb, "copied 3 sequences (0 new)") {
 		t.Errorf("second copy should add nothing: exit %d, log %q", code, errb)
 	}
 	if _, errb, code := seqfs(t, "copy", sample, "refget+http://127.0.0.1:1/"); code == 0 || !strings.Contains(errb, "not writable") {

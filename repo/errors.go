@@ -26,6 +26,11 @@ var (
 	ErrReadOnly = errors.New("source is read-only")
 	// ErrCorrupt means stored data failed an integrity or format check.
 	ErrCorrupt = errors.New("corrupt data")
+	// ErrInaccessible means stored data exists but this process may not
+	// read it (permissions, a symlink loop, a directory where a file
+	// belongs): an operator's problem that retrying does not fix, unlike
+	// ErrUnavailable.
+	ErrInaccessible = errors.New("data not accessible")
 )
 
 // NotFoundError reports an identifier that matched no sequence. Its message
@@ -82,6 +87,12 @@ func (e *CoordinateError) Is(target error) bool { return target == ErrBadCoordin
 // message; what names the server or file that could not be reached.
 func Unavailable(what string, err error) error {
 	return &wrapped{msg: what + ": " + err.Error(), kind: ErrUnavailable, err: err}
+}
+
+// Inaccessible wraps err so that it matches ErrInaccessible; what names
+// the file that cannot be read.
+func Inaccessible(what string, err error) error {
+	return &wrapped{msg: what + ": " + err.Error(), kind: ErrInaccessible, err: err}
 }
 
 // Corrupt wraps err so that it matches ErrCorrupt; what names the file or key.

@@ -2,6 +2,7 @@ package seqrepo
 
 import (
 	"context"
+	"database/sql"
 
 	"fmt"
 	"iter"
@@ -43,7 +44,32 @@ const aliasColumns = `select seq_id, namespace, alias, cast(added as text), is_c
 // is matched with LIKE, otherwise with '='; only current records unless
 // q.IncludeHistoric. Rows are read as the caller consumes them and released
 // when it stops.
+//
+// The query is planned on the most selective index its exact fields allow
+// (see findAliasesSQL), so a lookup by seq_id, by alias or by namespace and
+// alias costs O(log n) at any instance size.
 func (i *Instance) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2[repo.Alias, error] {
+	query, args := findAliasesSQL(q)
+	return i.streamAliases(ctx, query, args, "find aliases")
+}
+
+// findAliasesSQL builds the query of FindAliases. SQLite has no statistics
+// on SeqRepo's databases (they are never ANALYZEd) and, left alone, plans
+// "seq_id = ? and namespace = ?" on the namespace index because that index
+// also yields the ORDER BY: one MD5 lookup then walks every MD5 alias. So
+// the columns that must not drive the search are written as +column (which
+// keeps their meaning but hides them from the planner): an exact seq_id
+// (about five rows per sequence) wins over an exact alias (a few rows per
+// alias), which wins over an exact namespace, except that an exact
+// namespace and alias among current records use the unique index on both.
+// The few matching rows are then sorted.
+func findAliasesSQL(q repo.AliasQuery) (string, []any) {
+	exact := func(v string) bool { return v != "" && !repo.IsPattern(v) }
+	nsAndAlias := exact(q.Namespace) && exact(q.Alias) && !q.IncludeHistoric
+	hide := map[string]bool{
+		"namespace": exact(q.SeqID) || (exact(q.Alias) && !nsAndAlias),
+		"alias":     exact(q.SeqID),
+	}
 	var (
 		conds []string
 		args  []any
@@ -55,6 +81,9 @@ func (i *Instance) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2
 		op := " = ?"
 		if repo.IsPattern(val) {
 			op = " like ?"
+		}
+		if hide[col] {
+			col = "+" + col
 		}
 		conds = append(conds, col+op)
 		args = append(args, val)
@@ -69,8 +98,7 @@ func (i *Instance) FindAliases(ctx context.Context, q repo.AliasQuery) iter.Seq2
 	if len(conds) > 0 {
 		query += " where " + strings.Join(conds, " and ")
 	}
-	query += " order by seq_id, namespace, alias"
-	return i.streamAliases(ctx, query, args, "find aliases")
+	return query + " order by seq_id, namespace, alias", args
 }
 
 // NamespaceAliases streams the current aliases of one DB-form namespace
@@ -84,10 +112,35 @@ func (i *Instance) NamespaceAliases(ctx context.Context, namespace string) iter.
 // namespaceAliasesSQL lists one namespace; see NamespaceAliases.
 const namespaceAliasesSQL = aliasColumns + ` where namespace = ? and is_current = 1 order by alias`
 
+// stmt returns the prepared statement of a query on db (the alias or the
+// sequence database; a query text belongs to one of them), preparing it
+// once per Instance: the hot queries are few (the shapes of
+// findAliasesSQL, namespaceAliasesSQL, seqInfoSQL), and preparing on
+// every call costs about as much as the index lookup it runs.
+func (i *Instance) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	if st, ok := i.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := i.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 func (i *Instance) streamAliases(ctx context.Context, query string, args []any, what string) iter.Seq2[repo.Alias, error] {
 	return func(yield func(repo.Alias, error) bool) {
 		path := i.aliasPath
-		rows, err := i.aliasDB.QueryContext(ctx, query, args...)
+		stmt, err := i.stmt(ctx, i.aliasDB, query)
+		if err != nil {
+			yield(repo.Alias{}, i.dbErr(path, what, err))
+			return
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			yield(repo.Alias{}, i.dbErr(path, what, err))
 			return
@@ -119,9 +172,12 @@ func (i *Instance) streamAliases(ctx context.Context, query string, args []any, 
 }
 
 // Namespaces returns the namespaces that have current aliases, sorted.
+// The index on (namespace, alias) of current records is walked one
+// namespace at a time (namespacesSQL), so the cost grows with the number of
+// namespaces, not of aliases.
 func (i *Instance) Namespaces(ctx context.Context) ([]string, error) {
 	path := i.aliasPath
-	rows, err := i.aliasDB.QueryContext(ctx, `select distinct namespace from seqalias where is_current = 1 order by namespace`)
+	rows, err := i.aliasDB.QueryContext(ctx, namespacesSQL)
 	if err != nil {
 		return nil, i.dbErr(path, "list namespaces", err)
 	}
@@ -140,22 +196,11 @@ func (i *Instance) Namespaces(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// explainQueryPlan returns the rows of EXPLAIN QUERY PLAN for a query on
-// the alias database (used by tests to check index use).
-func (i *Instance) explainQueryPlan(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := i.aliasDB.QueryContext(ctx, "explain query plan "+query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			return nil, err
-		}
-		out = append(out, detail)
-	}
-	return out, rows.Err()
-}
+// namespacesSQL lists the distinct namespaces of current aliases with one
+// index seek per namespace (a "skip scan" written as a recursive query;
+// "select distinct namespace" would read every alias).
+const namespacesSQL = `with recursive ns(n) as (
+	select min(namespace) from seqalias where is_current = 1
+	union all
+	select (select min(namespace) from seqalias where is_current = 1 and namespace > ns.n) from ns where ns.n is not null
+) select n from ns where n is not null`

@@ -156,12 +156,12 @@ func (i *Instance) collectionsDB(ctx context.Context) (*sql.DB, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, repo.Unavailable(path, err)
+			return nil, i.storageErr(CollectionsDBFile, err)
 		}
 		if !st.Mode().IsRegular() {
 			return nil, repo.Corrupt(path, errors.New("not a regular file"))
 		}
-		db, err := openReadOnlyDB(ctx, path, i.immutable)
+		db, err := i.openLocalDB(ctx, path)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/seqfs/seqfs/bgzf"
 	"github.com/seqfs/seqfs/faidx"
@@ -106,18 +107,29 @@ func (i *Instance) describe(relpath string) string {
 }
 
 // storageErr maps a failure to open or read a file of the instance: a
-// missing file means the instance is damaged (ErrCorrupt); anything else
-// is an I/O problem (ErrUnavailable).
+// missing file means the instance is damaged (ErrCorrupt); one that exists
+// but cannot be read (permissions, a symlink loop, a directory) is an
+// operator's problem (ErrInaccessible); anything else is an I/O problem
+// that may pass (ErrUnavailable).
 func (i *Instance) storageErr(relpath string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s: %w", i.describe(relpath), err)
 	case errors.Is(err, fs.ErrNotExist):
 		return repo.Corrupt(i.describe(relpath), fmt.Errorf("file referenced by %s is missing: %w", SeqInfoDBFile, err))
+	case isAccessErr(err):
+		return repo.Inaccessible(i.describe(relpath), fmt.Errorf("cannot read a file of the instance (check its permissions and type): %w", err))
 	case errors.Is(err, bgzf.ErrCorrupt), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, repo.ErrCorrupt):
 		return repo.Corrupt(i.describe(relpath), err)
 	}
 	return repo.Unavailable(i.describe(relpath), err)
+}
+
+// isAccessErr reports errors that retrying cannot fix: no permission, a
+// symlink loop, a directory or a non-directory in the wrong place.
+func isAccessErr(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ELOOP) ||
+		errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, errNotRegular)
 }
 
 // index loads the .fai and .gzi of f once.
@@ -183,6 +195,9 @@ func (i *Instance) Info(ctx context.Context, seqID string) (repo.Info, error) {
 	return e.info, nil
 }
 
+// seqInfoSQL reads the newest seqinfo row of a seq_id.
+const seqInfoSQL = `select seq_id, len, alpha, cast(added as text), relpath from seqinfo where seq_id = ? order by added desc limit 1`
+
 // entry returns the cached seqinfo row of seqID, querying it on a miss.
 func (i *Instance) entry(ctx context.Context, seqID string) (*seqEntry, error) {
 	if e := i.infos.get(seqID); e != nil {
@@ -192,9 +207,10 @@ func (i *Instance) entry(ctx context.Context, seqID string) (*seqEntry, error) {
 		info           repo.Info
 		added, relpath string
 	)
-	err := i.seqDB.QueryRowContext(ctx,
-		`select seq_id, len, alpha, cast(added as text), relpath from seqinfo where seq_id = ? order by added desc limit 1`,
-		seqID).Scan(&info.SeqID, &info.Length, &info.Alphabet, &added, &relpath)
+	stmt, err := i.stmt(ctx, i.seqDB, seqInfoSQL)
+	if err == nil {
+		err = stmt.QueryRowContext(ctx, seqID).Scan(&info.SeqID, &info.Length, &info.Alphabet, &added, &relpath)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &repo.SeqNotFoundError{SeqID: seqID}
 	}

@@ -589,7 +589,7 @@ func TestStoredBytesExactly(t *testing.T) {
 func TestNamespaceAliasesUsesPartialIndex(t *testing.T) {
 	inst := openSample(t)
 	defer inst.Close()
-	plan, err := inst.explainQueryPlan(context.Background(), namespaceAliasesSQL, "test")
+	plan, err := explain(context.Background(), inst.aliasDB, namespaceAliasesSQL, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,6 +83,12 @@ func (i *Instance) openRemoteDB(ctx context.Context, rel, desc string) (*sql.DB,
 		}
 		return nil, fmt.Errorf("open %s: %w", desc, err)
 	}
+	return i.openVFSDB(ctx, f, desc)
+}
+
+// openVFSDB opens a database read through the range-read VFS of package
+// sqlitevfs (f is closed with the Instance) and checks its schema version.
+func (i *Instance) openVFSDB(ctx context.Context, f StorageFile, desc string) (*sql.DB, error) {
 	reg, err := sqlitevfs.Register(f, desc)
 	if err != nil {
 		f.Close()

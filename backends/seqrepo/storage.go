@@ -2,12 +2,14 @@ package seqrepo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // StorageFile is one open file of a Storage: random-access reads that are
@@ -69,10 +71,17 @@ func (s *DirStorage) Open(ctx context.Context, relpath string) (StorageFile, err
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("open %s: not a regular file", p)
+		if st.IsDir() {
+			return nil, fmt.Errorf("open %s: %w", p, syscall.EISDIR)
+		}
+		return nil, fmt.Errorf("open %s: %w", p, errNotRegular)
 	}
 	return &osFile{File: f, size: st.Size()}, nil
 }
+
+// errNotRegular is matched by the error of opening a device, FIFO or
+// socket where a data file belongs.
+var errNotRegular = errors.New("not a regular file")
 
 type osFile struct {
 	*os.File

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,8 +44,7 @@ func copyAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	slog.Info("copy done", "from", srcLoc, "to", dstLoc, "sequences", p.Sequences, "new", p.Added,
-		"aliases", p.Aliases, "residues", p.Residues, "seconds", p.Elapsed.Seconds())
+	writeSummary(c.App.ErrWriter, "copied", dstLoc, p.Sequences, p.Added, p.Aliases, p.Residues, p.Elapsed)
 	return nil
 }
 
@@ -63,6 +61,7 @@ func copyWithProgress(ctx context.Context, src repo.Source, w repo.Writer, label
 	})
 	if err == nil {
 		bar.update(p.Sequences, p.Residues, p.Aliases, true)
+		bar.done() // before the caller's summary line
 	}
 	return p, err
 }

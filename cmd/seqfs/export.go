@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"log/slog"
 	"slices"
 	"strings"
 
@@ -53,19 +52,29 @@ func exportAction(c *cli.Context) error {
 	ns := c.String("namespace")
 	return withSourceOutput(c, "export", 64<<10, func(src repo.Source, w *bufio.Writer) error {
 		ctx := c.Context
-		var err error
+		var (
+			err     error
+			missing []string
+			records int
+		)
+		write := func(seqID string, recs []repo.Alias) error {
+			records++
+			return exportRecord(ctx, w, src, seqID, recs)
+		}
 		switch {
 		case c.NArg() > 0:
-			err = groupBySeqID(exportAliasRecords(ctx, src, ns, c.Args().Slice()), func(seqID string, recs []repo.Alias) error {
-				return exportRecord(ctx, w, src, seqID, recs)
-			})
+			err = groupBySeqID(exportAliasRecords(ctx, src, ns, c.Args().Slice(), &missing), write)
 		case ns != "":
 			dbns, _ := repo.TranslateAPI2DB(ns, "")
-			err = groupBySeqID(expanded(src.FindAliases(ctx, repo.AliasQuery{Namespace: dbns})), func(seqID string, recs []repo.Alias) error {
-				return exportRecord(ctx, w, src, seqID, recs)
-			})
+			err = groupBySeqID(expanded(src.FindAliases(ctx, repo.AliasQuery{Namespace: dbns})), write)
+			if err == nil && records == 0 {
+				err = fmt.Errorf("namespace %s has no aliases: %w", ns, repo.ErrNotFound)
+			}
 		default:
 			err = exportAll(ctx, w, src)
+		}
+		if err == nil && len(missing) > 0 {
+			err = exportMissing(ns, missing, records)
 		}
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
@@ -92,12 +101,35 @@ func exportAll(ctx context.Context, w io.Writer, src repo.Source) error {
 	return nil
 }
 
+// exportMissing is the error of an export whose aliases matched nothing
+// (some of them, or all: then the output is empty). An alias written
+// "NS:alias" without -n gets the command that selects it, since export
+// matches its arguments as aliases (as SeqRepo does), not as identifiers.
+func exportMissing(ns string, missing []string, exported int) error {
+	msg := fmt.Sprintf("no sequence has the alias %s", strings.Join(missing, ", "))
+	if ns != "" {
+		msg += " in namespace " + ns
+	}
+	if exported > 0 {
+		msg += fmt.Sprintf(" (the other %d sequences were written)", exported)
+	}
+	if ns == "" {
+		for _, a := range missing {
+			if n, al, ok := strings.Cut(a, ":"); ok && n != "" && al != "" {
+				msg += fmt.Sprintf("; export matches its arguments as aliases: to select alias %s in namespace %s use `seqfs export -n %s %s`", al, n, n, al)
+				break
+			}
+		}
+	}
+	return fmt.Errorf("%s: %w", msg, repo.ErrNotFound)
+}
+
 // exportAliasRecords streams, for each distinct alias in the order given,
 // the current records matching (namespace, alias) — with SeqRepo's API→DB
 // translation and LIKE semantics — each followed by its translations. An
-// alias that matches nothing is logged and skipped, as SeqRepo prints
-// nothing for it.
-func exportAliasRecords(ctx context.Context, src repo.Source, ns string, aliases []string) iter.Seq2[repo.Alias, error] {
+// alias that matches nothing is skipped (SeqRepo prints nothing for it)
+// and appended to *missing.
+func exportAliasRecords(ctx context.Context, src repo.Source, ns string, aliases []string, missing *[]string) iter.Seq2[repo.Alias, error] {
 	return func(yield func(repo.Alias, error) bool) {
 		seen := map[string]bool{}
 		for _, a := range aliases {
@@ -108,7 +140,7 @@ func exportAliasRecords(ctx context.Context, src repo.Source, ns string, aliases
 			dbns, dbal := repo.TranslateAPI2DB(ns, a)
 			if dbal == "" {
 				// SeqRepo compares alias = '' which matches no record.
-				slog.Warn("export: no sequence matches alias", "alias", a, "namespace", ns)
+				*missing = append(*missing, a)
 				continue
 			}
 			n := 0
@@ -123,7 +155,7 @@ func exportAliasRecords(ctx context.Context, src repo.Source, ns string, aliases
 				}
 			}
 			if n == 0 {
-				slog.Warn("export: no sequence matches alias", "alias", a, "namespace", ns)
+				*missing = append(*missing, a)
 			}
 		}
 	}

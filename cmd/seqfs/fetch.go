@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -80,7 +82,7 @@ func fetchAction(c *cli.Context) error {
 func fetchOne(ctx context.Context, w *bufio.Writer, src repo.Source, id, ns string, start, end int64, width int) error {
 	seqID, err := resolveID(ctx, src, id, ns)
 	if err != nil {
-		return fmt.Errorf("fetch %s: %w", id, err)
+		return fmt.Errorf("fetch %s: %w%s", id, err, regionHint(err, id))
 	}
 	info, err := src.Info(ctx, seqID)
 	if err != nil {
@@ -100,6 +102,31 @@ func fetchOne(ctx context.Context, w *bufio.Writer, src repo.Source, id, ns stri
 		w.WriteByte('\n')
 	}
 	return nil
+}
+
+// regionRE matches an identifier that ends like a samtools region,
+// ID:START or ID:START-END (1-based, inclusive; commas allowed); a hint is
+// given for ID:START only when ID has a namespace.
+var regionRE = regexp.MustCompile(`^(.+):([0-9][0-9,]*)(?:-([0-9][0-9,]*))?$`)
+
+// regionHint explains, for an identifier that was not found and looks like
+// a region ("GRCh37:20:1000001-1000010"), that coordinates are given with
+// --start/--end, converted to their 0-based, end-exclusive values.
+func regionHint(err error, id string) string {
+	m := regionRE.FindStringSubmatch(id)
+	if m == nil || !errors.Is(err, repo.ErrNotFound) || (m[3] == "" && !strings.Contains(m[1], ":")) {
+		return "" // "GRCh38:1" is a namespace and an alias, not a region
+	}
+	num := func(s string) int64 {
+		n, _ := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
+		return n
+	}
+	start := max(num(m[2])-1, 0)
+	cmd := fmt.Sprintf("seqfs fetch %s --start %d", m[1], start)
+	if m[3] != "" {
+		cmd += fmt.Sprintf(" --end %d", num(m[3]))
+	}
+	return fmt.Sprintf(" (identifiers hold no coordinates; if %q is a region, 1-based and inclusive, ask for it as `%s`: --start and --end are 0-based, end exclusive)", id, cmd)
 }
 
 // chunkResidues is how many residues writeResidues reads per call to the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -100,7 +99,7 @@ func loadAction(c *cli.Context) error {
 		return err
 	}
 	bar.update(seqs, residues, aliases, true)
-	slog.Info("load done", "instance", dir, "sequences", seqs, "new", added, "aliases", aliases,
-		"residues", residues, "seconds", time.Since(start).Seconds())
+	bar.done()
+	writeSummary(c.App.ErrWriter, "loaded", dir, seqs, added, aliases, residues, time.Since(start))
 	return nil
 }

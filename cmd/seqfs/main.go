@@ -106,6 +106,9 @@ func newApp() *cli.App {
 		},
 		Commands: commands,
 		Action:   unknownCommand,
+		// A --source value is one URL even with commas in it
+		// (redis+cluster://h1:p1,h2:p2); repeat a flag for several values.
+		DisableSliceFlagSeparator: true,
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return usageError{err}
 		},

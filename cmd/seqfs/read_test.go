@@ -360,7 +360,6 @@ func TestExportExact(t *testing.T) {
 		{[]string{"export", "-n", "sha512t24u"}, fasta(">VMC:GS_"+phixID+" ga4gh:SQ."+phixID+" sha512t24u:"+phixID, seqs[phixID], 100) +
 			fasta(">VMC:GS_"+chr1ID+" ga4gh:SQ."+chr1ID+" sha512t24u:"+chr1ID, seqs[chr1ID], 100) +
 			fasta(">VMC:GS_"+chr6ID+" ga4gh:SQ."+chr6ID+" sha512t24u:"+chr6ID, seqs[chr6ID], 100)},
-		{[]string{"export", "-n", "NCBI"}, ""},
 		// Aliases, in the order given, patterns allowed.
 		{[]string{"export", "NC_001422.1%"}, fasta(">test:"+phixDefline, seqs[phixID], 100)},
 		{[]string{"export", "-n", "MD5", chr1MD5, phixMD5, chr1MD5}, fasta(">MD5:"+chr1MD5, seqs[chr1ID], 100) + fasta(">MD5:"+phixMD5, seqs[phixID], 100)},
@@ -368,14 +367,41 @@ func TestExportExact(t *testing.T) {
 		{[]string{"export", "%Saccharomyces%"}, fasta(">test:"+chr1Defline, seqs[chr1ID], 100) + fasta(">test:"+chr6Defline, seqs[chr6ID], 100)},
 		// Consecutive records of one sequence from two aliases form one record.
 		{[]string{"export", phixMD5, "NOAEKZNTbMxBsWQQ7JQrnWMXQLo"}, fasta(">MD5:"+phixMD5+" SEGUID:NOAEKZNTbMxBsWQQ7JQrnWMXQLo", seqs[phixID], 100)},
-		// Nothing matches: nothing is written (seqrepo does the same).
-		{[]string{"export", "nope"}, ""},
-		{[]string{"export", ""}, ""},
 	}
 	for _, tt := range tests {
 		out, errOut, code := runRead(t, append([]string{"-s", s}, tt.args...)...)
 		if code != 0 || out != tt.want {
 			t.Errorf("%q (exit %d, %s): got %d bytes, want %d; first lines:\n%.300s\nwant\n%.300s", tt.args, code, errOut, len(out), len(tt.want), out, tt.want)
+		}
+	}
+}
+
+// An export that selects nothing (or leaves out some of its aliases) is
+// an error, not an empty file and exit 0; what matched is still written.
+func TestExportNothingMatches(t *testing.T) {
+	s := sample(t)
+	seqs := sampleSeqs(t)
+	tests := []struct {
+		args    []string
+		wantOut string
+		wantErr []string
+	}{
+		{[]string{"export", "nope"}, "", []string{"no sequence has the alias nope"}},
+		{[]string{"export", ""}, "", []string{"no sequence has the alias "}},
+		{[]string{"export", "-n", "NCBI"}, "", []string{"namespace NCBI has no aliases"}},
+		{[]string{"export", "UCSC:chr20"}, "", []string{"no sequence has the alias UCSC:chr20", "seqfs export -n UCSC chr20"}},
+		{[]string{"export", "-n", "MD5", "0123", phixMD5}, fasta(">MD5:"+phixMD5, seqs[phixID], 100),
+			[]string{"no sequence has the alias 0123 in namespace MD5 (the other 1 sequences were written)"}},
+	}
+	for _, tt := range tests {
+		out, errOut, code := runRead(t, append([]string{"-s", s}, tt.args...)...)
+		if code != exitNotFound || out != tt.wantOut {
+			t.Errorf("%q: exit %d, %d bytes out; want exit %d, %d bytes", tt.args, code, len(out), exitNotFound, len(tt.wantOut))
+		}
+		for _, w := range tt.wantErr {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("%q: stderr %q lacks %q", tt.args, errOut, w)
+			}
 		}
 	}
 }

@@ -39,6 +39,17 @@ func init() {
 	})
 }
 
+// startLog returns the logger of a server's start message, an INFO record
+// that is shown at the default level (WARN) too: the default logger when
+// it shows INFO (-v), else one that does, used for this message only, so
+// the per-request INFO records stay off.
+func startLog(c *cli.Context) *slog.Logger {
+	if slog.Default().Enabled(c.Context, slog.LevelInfo) {
+		return slog.Default()
+	}
+	return slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
 func serveAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("serve: unexpected arguments %q (give the source with -s/--source or -r/-i)", c.Args().Slice())
@@ -88,7 +99,7 @@ func serveAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", addr, err)
 	}
-	slog.Warn("seqfs serve listening", "addr", ln.Addr().String(), "source", strings.Join(sourceLocations(c, "latest"), ","))
+	startLog(c).Info("seqfs serve listening", "addr", ln.Addr().String(), "source", strings.Join(sourceLocations(c, "latest"), ","))
 	return srv.Serve(c.Context, ln, rest.Timeouts{
 		ReadHeader: c.Duration("read-header-timeout"),
 		Read:       c.Duration("read-timeout"),

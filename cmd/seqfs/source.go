@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
 	"log/slog"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/repo"
 )
 
@@ -36,6 +39,42 @@ var cacheSource func(c *cli.Context, src repo.Source, force bool) (repo.Source, 
 // federation, several --source values federated in order, or one source;
 // then the cache if the flags ask for one. The caller closes it.
 func openSource(c *cli.Context) (repo.Source, error) {
+	src, err := openSourceNoHint(c)
+	if err != nil {
+		return nil, withOpenHint(c, err)
+	}
+	return src, nil
+}
+
+// withOpenHint adds to the error of opening the default instance
+// (<root>/<instance> from -r/SEQREPO_ROOT_DIR and -i, no -s or --config)
+// what a new user needs: which root and instance were used, which
+// instances the root has, and the flags that choose another. Right after
+// `seqfs init` and `seqfs load` the root has master but no latest yet.
+func withOpenHint(c *cli.Context, err error) error {
+	var de *seqrepo.DirError
+	if !errors.As(err, &de) || !errors.Is(err, fs.ErrNotExist) || c.IsSet("source") || c.String("config") != "" {
+		return err
+	}
+	root := c.String("root-directory")
+	inst := c.String("instance-name")
+	if inst == "" {
+		inst = seqrepo.LatestLinkName
+	}
+	have := "it has no instances"
+	if names := seqrepo.RootInstances(root); len(names) > 0 {
+		have = "its instances: " + strings.Join(names, ", ")
+	}
+	hint := fmt.Sprintf("seqfs reads the instance %q under the root directory %s (%s).\n"+
+		"  Choose another instance with -i NAME (e.g. -i master right after `seqfs init` and `seqfs load`),\n"+
+		"  another root with -r DIR or SEQREPO_ROOT_DIR, or any source with -s PATH_OR_URL.", inst, root, have)
+	if inst == seqrepo.LatestLinkName {
+		hint += fmt.Sprintf("\n  To make %s: `seqfs -r %s snapshot` (a dated copy of master), then `seqfs -r %s update-latest`.", inst, root, root)
+	}
+	return fmt.Errorf("%w\n  %s", err, hint)
+}
+
+func openSourceNoHint(c *cli.Context) (repo.Source, error) {
 	cfg, err := readSourceConfig(c)
 	if err != nil {
 		return nil, err

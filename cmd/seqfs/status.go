@@ -59,7 +59,7 @@ func statusAction(c *cli.Context) error {
 	for _, loc := range locs {
 		if err := statusOne(c.Context, w, loc); err != nil {
 			w.Reset(io.Discard) // print nothing on stdout when a source fails
-			return err
+			return withOpenHint(c, err)
 		}
 	}
 	if err := w.Flush(); err != nil {

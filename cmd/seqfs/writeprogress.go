@@ -54,11 +54,19 @@ func (b *rateBar) update(seqs, residues, aliases int64, force bool) {
 	b.drawn = true
 }
 
-// done ends the bar's line.
+// done ends the bar's line (once; later calls do nothing).
 func (b *rateBar) done() {
 	if b != nil && b.on && b.drawn {
 		fmt.Fprintln(b.w)
+		b.drawn = false
 	}
+}
+
+// writeSummary prints the one line that load and copy end with, on a
+// terminal or not: what was written where, and how long it took.
+func writeSummary(w io.Writer, verb, dest string, seqs, added, aliases, residues int64, elapsed time.Duration) {
+	fmt.Fprintf(w, "%s %d sequences (%d new), %d aliases, %d residues (%sB) into %s in %.1fs\n",
+		verb, seqs, added, aliases, residues, siCount(float64(residues)), dest, elapsed.Seconds())
 }
 
 // siCount formats n with a k/M/G suffix.
