@@ -8,9 +8,10 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # Debian packages: FUSE, htslib tools, Redis, SQLite shell, load generators,
-# and pysam (reads SeqRepo files the way Python SeqRepo does).
+# pysam (reads SeqRepo files the way Python SeqRepo does) and libdeflate
+# (bgzf inflates blocks with it through cgo).
 pkgs=(fuse3 samtools tabix redis-server redis-tools sqlite3 wrk vt vt-examples hyperfine
-      python3-pysam python3-yoyo gcc ca-certificates curl)
+      python3-pysam python3-yoyo gcc libdeflate-dev ca-certificates curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
