@@ -3,7 +3,7 @@
 package bgzf
 
 /*
-#cgo LDFLAGS: -ldeflate
+#cgo LDFLAGS: -l:libdeflate.a
 #include <stddef.h>
 #include <stdint.h>
 #include <libdeflate.h>
