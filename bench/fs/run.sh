@@ -14,7 +14,7 @@
 # Needs root (drop_caches, mount), bin/seqfs, vt-examples, samtools, python3.
 # Work files go to $BENCH_DIR (default bench/data/fs, git-ignored).
 # Set BENCH_LS_L=0 to skip the (slow) ls -l of the million-alias namespace.
-# The machine may be shared: warm figures are medians of BENCH_RUNS (default 7)
+# The machine may be shared: warm figures are medians of BENCH_RUNS (default 15)
 # runs, seqfs and its peer alternating; cold ones medians of 3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ W=$(cd "$W" && pwd)
 [ -x "$SEQFS" ] || go build -o "$SEQFS" ./cmd/seqfs
 go build -o "$W/mkinstance" ./bench/fs/mkinstance
 go build -o "$W/loopback" github.com/hanwen/go-fuse/v2/example/loopback
-RUNS=${BENCH_RUNS:-7}
+RUNS=${BENCH_RUNS:-15}
 [ -f "$REF/20.fa.gz" ] || { echo "bench: install vt-examples (scripts/deps.sh)" >&2; exit 1; }
 
 # Inputs: the instances, the plain FASTA, the BGZF FASTA with its indexes.
@@ -107,10 +107,11 @@ LFA="$LOOP/20.fa"
 cmp -s "$FA" "$W/20.fa" || { echo "bench: mounted 20.fa differs from the local copy" >&2; exit 1; }
 cmp -s "$LFA" "$W/20.fa" || { echo "bench: loopback 20.fa differs from the local copy" >&2; exit 1; }
 echo "(warm: median of $RUNS alternating runs; cold: median of 3; machine may be shared)"
-cold() { stop; start "$W/chr20"; drop; secs dd if="$FA" of=/dev/null bs=1M; echo; }
-t=$(for _ in 1 2 3; do cold; done | median); row "cold: dd bs=1M of mounted 20.fa (fresh daemon, caches dropped)" "$t" "$(mbps "$SIZE" "$t")"
-warmfiles() { stop; cat "$W"/chr20/sequences/*/*/*/* >/dev/null; start "$W/chr20"; secs dd if="$FA" of=/dev/null bs=1M; echo; }
-t=$(for _ in 1 2 3; do warmfiles; done | median); row "cold FUSE cache, instance files cached (fresh daemon)" "$t" "$(mbps "$SIZE" "$t")"
+# (Restarts stay in this shell: a daemon started inside $(...) would hold its pipe open.)
+ts=(); for _ in 1 2 3; do stop; start "$W/chr20"; drop; ts+=("$(secs dd if="$FA" of=/dev/null bs=1M)"); done
+t=$(printf '%s\n' "${ts[@]}" | median); row "cold: dd bs=1M of mounted 20.fa (fresh daemon, caches dropped)" "$t" "$(mbps "$SIZE" "$t")"
+ts=(); for _ in 1 2 3; do stop; cat "$W"/chr20/sequences/*/*/*/* >/dev/null; start "$W/chr20"; ts+=("$(secs dd if="$FA" of=/dev/null bs=1M)"); done
+t=$(printf '%s\n' "${ts[@]}" | median); row "cold FUSE cache, instance files cached (fresh daemon)" "$t" "$(mbps "$SIZE" "$t")"
 cat "$FA" "$LFA" >/dev/null
 read -r tm tl < <(pair "$RUNS" "dd if='$FA' of=/dev/null bs=1M" "dd if='$LFA' of=/dev/null bs=1M")
 row "warm: dd bs=1M of mounted 20.fa" "$tm" "$(mbps "$SIZE" "$tm")"
