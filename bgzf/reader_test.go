@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -232,6 +233,12 @@ func TestReaderCorruption(t *testing.T) {
 			}
 			return f, g
 		}, 1, b1, "inflate"},
+		{"unused deflate data", func(f []byte, g GZI) ([]byte, GZI) {
+			// A byte between the end of the deflate stream and the trailer.
+			f = slices.Insert(f, eofAt-trailerSize, 0)
+			binary.LittleEndian.PutUint16(f[b2+16:], binary.LittleEndian.Uint16(f[b2+16:])+1)
+			return f, g
+		}, 2, b2, "1 bytes of unused data"},
 		{"truncated last block", func(f []byte, g GZI) ([]byte, GZI) { return f[:b2+30], g }, 2, b2, "truncated"},
 		{"truncated header", func(f []byte, g GZI) ([]byte, GZI) { return f[:b2+5], g }, 2, b2, "truncated block header"},
 		{"stale index", func(f []byte, g GZI) ([]byte, GZI) { return f, g[:2] }, 1, b1, "unindexed bytes follow"},
