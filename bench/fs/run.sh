@@ -5,6 +5,8 @@
 #     vs the ceiling for a FUSE daemon: go-fuse's own loopback example
 #     (github.com/hanwen/go-fuse/v2/example/loopback, built from the module
 #     cache) serving a plain local copy of the same FASTA, in the same run
+#     (as root on Linux >= 6.9 go-fuse hands the loopback's reads to the
+#     kernel with FUSE passthrough, so the ceiling is then page-cache speed)
 #     vs samtools faidx 20.fa.gz 20 (BGZF, local disk)
 #   10,000 random 4-KiB preads of the mounted .fa (cold and warm), through
 #   the loopback mount and of the local copy
