@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/seqfs/seqfs/backends/seqrepo"
@@ -85,6 +86,12 @@ func main() {
 		count      int
 	}
 	var rows []row
+	type cpuRow struct {
+		what       string
+		seqfs, ref time.Duration
+		refName    string
+	}
+	var cpuRows []cpuRow
 	var warmPerFetch time.Duration
 	for _, size := range []int64{100, 1, 10_000} {
 		r := rand.New(rand.NewSource(*seed + size))
@@ -113,13 +120,17 @@ func main() {
 		}
 		// A fresh instance and block cache per run: the timing includes
 		// the cold start, as samtools' does.
+		var libCPU, samCPU []time.Duration
 		libT, samT := medians(reps, func() time.Duration {
 			cold := openCold(ctx, filepath.Join(root, "master"))
 			defer cold.Close()
-			return timeIt(func() { fetchAll(cold) })
+			return timeCPU(&libCPU, func() { fetchAll(cold) })
 		}, func() time.Duration {
-			return timeIt(func() { check(shell(fmt.Sprintf("samtools faidx %q -r %q > /dev/null", *fastaPath, regions))) })
+			return timeCPU(&samCPU, func() { check(shell(fmt.Sprintf("samtools faidx %q -r %q > /dev/null", *fastaPath, regions))) })
 		})
+		if size == 100 {
+			cpuRows = append(cpuRows, cpuRow{"10000 random 100-bp regions, cold", median(libCPU), median(samCPU), "samtools faidx -r"})
+		}
 		rows = append(rows, row{fmt.Sprintf("%d random %d-bp regions, cold", *n, size), libT, samT, "samtools faidx -r", *n})
 		if size == 100 {
 			// The same fetches again on an instance whose blocks are cached.
@@ -129,20 +140,23 @@ func main() {
 		}
 	}
 	whole := make([]byte, length)
-	var wholeWarm []time.Duration
+	var wholeWarm, wholeCPU, samWholeCPU, bgzipCPU []time.Duration
 	wholeT, samWholeT := medians(reps, func() time.Duration {
 		cold := openCold(ctx, filepath.Join(root, "master"))
 		defer cold.Close()
-		t := timeIt(func() { check(repo.ReadFull(ctx, cold, seqID, whole, 0)) })
+		t := timeCPU(&wholeCPU, func() { check(repo.ReadFull(ctx, cold, seqID, whole, 0)) })
 		// Second read: blocks now cached.
 		wholeWarm = append(wholeWarm, timeIt(func() { check(repo.ReadFull(ctx, cold, seqID, whole, 0)) }))
 		return t
 	}, func() time.Duration {
-		return timeIt(func() { check(shell(fmt.Sprintf("samtools faidx %q %s > /dev/null", *fastaPath, chrom))) })
+		return timeCPU(&samWholeCPU, func() { check(shell(fmt.Sprintf("samtools faidx %q %s > /dev/null", *fastaPath, chrom))) })
 	})
 	_, bgzipDT := medians(reps, nil, func() time.Duration {
-		return timeIt(func() { check(shell(fmt.Sprintf("bgzip -dc %q > /dev/null", *fastaPath))) })
+		return timeCPU(&bgzipCPU, func() { check(shell(fmt.Sprintf("bgzip -dc %q > /dev/null", *fastaPath))) })
 	})
+	cpuRows = append(cpuRows,
+		cpuRow{"whole chromosome, cold", median(wholeCPU), median(samWholeCPU), "samtools faidx 20.fa.gz 20"},
+		cpuRow{"whole chromosome, cold", median(wholeCPU), median(bgzipCPU), "bgzip -dc (libdeflate)"})
 
 	fmt.Printf("chromosome %s: %d residues (seq_id %s); inflater %s; %d CPUs\n", chrom, length, seqID, bgzf.Inflater, runtime.NumCPU())
 	fmt.Printf("every figure is the median of %d runs, seqfs and its peer alternating; cold = fresh instance and block cache, page cache warm (as for the peers)\n\n", reps)
@@ -157,6 +171,10 @@ func main() {
 	fmt.Printf("%-38s %13.3fs %14s\n", "whole chromosome, warm block cache", median(wholeWarm).Seconds(), "")
 	fmt.Printf("%-38s %13.3fs %13.3fs %7.2fx  %s %s\n", "load 20.fa.gz", loadT.Seconds(), bgzipT.Seconds(), bgzipT.Seconds()/loadT.Seconds(), "bgzip -@2 -c of plain FASTA", pyNote)
 	fmt.Printf("%-38s %13.3fs %13.3fs %7.2fx  %s\n", "load plain FASTA", loadPlainT.Seconds(), bgzipT.Seconds(), bgzipT.Seconds()/loadPlainT.Seconds(), "bgzip -@2 -c of plain FASTA")
+	fmt.Printf("\nCPU time (user+sys of this process or of the peer's, medians; less disturbed by other load than wall time)\n")
+	for _, r := range cpuRows {
+		fmt.Printf("%-38s %13.3fs %13.3fs %7.2fx  %s\n", r.what, r.seqfs.Seconds(), r.ref.Seconds(), r.ref.Seconds()/r.seqfs.Seconds(), r.refName)
+	}
 	fmt.Println("\nratio > 1 means seqfs is faster")
 }
 
@@ -190,6 +208,26 @@ func openCold(ctx context.Context, dir string) *seqrepo.Instance {
 	inst, err := seqrepo.Open(ctx, dir, seqrepo.Options{BlockCache: bgzf.NewBlockCache(seqrepo.DefaultBlockCacheBytes)})
 	check(err)
 	return inst
+}
+
+// timeCPU runs f, appends the CPU time (user+sys) it took in this process
+// and its children to cpu and returns the wall time.
+func timeCPU(cpu *[]time.Duration, f func()) time.Duration {
+	before := cpuTime()
+	t := timeIt(f)
+	*cpu = append(*cpu, cpuTime()-before)
+	return t
+}
+
+// cpuTime is the user+sys time of this process and its waited-for children.
+func cpuTime() time.Duration {
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		check(syscall.Getrusage(who, &ru))
+		total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return total
 }
 
 func timeIt(f func()) time.Duration {
