@@ -23,6 +23,7 @@ static int bgzf_inflate(struct libdeflate_decompressor *d,
 import "C"
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -43,7 +44,7 @@ type decompressor struct {
 var decompressorPool = sync.Pool{New: func() any {
 	d := C.libdeflate_alloc_decompressor()
 	if d == nil {
-		panic("bgzf: libdeflate_alloc_decompressor: out of memory")
+		return nil // out of C memory: inflatePayload reports it
 	}
 	dc := &decompressor{d: d}
 	runtime.AddCleanup(dc, func(d *C.struct_libdeflate_decompressor) { C.libdeflate_free_decompressor(d) }, d)
@@ -65,7 +66,10 @@ func inflatePayload(out, src []byte) (uint32, error) {
 	if len(out) > 0 {
 		op = unsafe.Pointer(&out[0])
 	}
-	dc := decompressorPool.Get().(*decompressor)
+	dc, _ := decompressorPool.Get().(*decompressor)
+	if dc == nil {
+		return 0, errors.New("bgzf: libdeflate_alloc_decompressor failed: out of memory")
+	}
 	r := C.bgzf_inflate(dc.d, unsafe.Pointer(&src[0]), C.size_t(len(src)), op, C.size_t(len(out)), &dc.used, &dc.crc)
 	used, crc := dc.used, dc.crc
 	decompressorPool.Put(dc)
