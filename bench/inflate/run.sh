@@ -23,7 +23,7 @@ go run ./bench/s3 -aliases "${BENCH_S3_ALIASES:-1000000}" | tee "$out/s3" || sta
 echo
 echo "=== summary: BGZF inflate (targets: whole chr20 cold >= 1.0x bgzip -dc and >= 3x samtools faidx;"
 echo "    10,000 random 100-bp regions cold >= 5x samtools faidx -r; warm mount read >= 90% of the loopback ceiling)"
-grep -h -E 'inflater|^every figure|random 100-bp regions|^whole chromosome, cold|^load 20.fa.gz' "$out/fetch"
+grep -h -E 'inflater|^every figure|random 100-bp regions|^whole chromosome, cold|^load 20.fa.gz|^CPU time' "$out/fetch"
 grep -h -E '^\(warm|^warm' "$out/fs"
 grep -h -E '^chr20 +(s3|http) ' "$out/s3" | awk -F'|' '{ split($1, w, " "); printf "cold full chr20 read over %s: %s\n", w[2], $4 }' | sed 's/  */ /g'
 exit $status
