@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/bin:$(go env GOPATH)/bin:$PATH"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  names=(fetch fs collection rest redis cache s3 federation seqcol)
+  # inflate runs fetch, fs and s3 and sums up their inflate figures.
+  names=(inflate collection rest redis cache federation seqcol)
 fi
 status=0
 for n in "${names[@]}"; do

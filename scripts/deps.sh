@@ -8,13 +8,13 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # Debian packages: FUSE, htslib tools, Redis, SQLite shell, load generators,
-# pysam (reads SeqRepo files the way Python SeqRepo does), rsync (seqfs pull
-# and its test daemon), bubblewrap (containers in the cluster tests),
-# util-linux/passwd (mount, unshare, setpriv, useradd for those tests) and
-# the legacy tools the /collection FASTA is tested with (bwa, bcftools,
-# picard, seqkit).
+# pysam (reads SeqRepo files the way Python SeqRepo does), libdeflate (bgzf
+# inflates blocks with it through cgo), rsync (seqfs pull and its test
+# daemon), bubblewrap (containers in the cluster tests), util-linux/passwd
+# (mount, unshare, setpriv, useradd for those tests) and the legacy tools the
+# /collection FASTA is tested with (bwa, bcftools, picard, seqkit).
 pkgs=(fuse3 samtools tabix redis-server redis-tools sqlite3 wrk vt vt-examples hyperfine
-      python3-pysam python3-yoyo gcc ca-certificates curl rsync bubblewrap util-linux mount passwd
+      python3-pysam python3-yoyo gcc libdeflate-dev ca-certificates curl rsync bubblewrap util-linux mount passwd
       bwa bcftools picard-tools seqkit)
 missing=()
 for p in "${pkgs[@]}"; do

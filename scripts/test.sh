@@ -18,3 +18,5 @@ echo "== staticcheck"
 staticcheck ./...
 echo "== go test"
 go test -race -count=1 -timeout 40m ./... 2>&1 | tee /tmp/seqfs-test.log
+echo "== go test bgzf with the pure-Go inflater (-tags nolibdeflate)"
+go test -race -count=1 -tags nolibdeflate ./bgzf/... 2>&1 | tee -a /tmp/seqfs-test.log

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # bench/fs/run.sh — FUSE benchmark, side by side in one run:
 #   chr20 (Debian vt-examples, 63 Mb) in a SeqRepo instance, mounted:
-#     cold and warm sequential read of the .fa (dd bs=1M)
-#     vs cat of the same FASTA uncompressed on local disk (warm page cache)
+#     cold and warm sequential read of the .fa (dd bs=1M, cat)
+#     vs the ceiling for a FUSE daemon: go-fuse's own loopback example
+#     (github.com/hanwen/go-fuse/v2/example/loopback, built from the module
+#     cache) serving a plain local copy of the same FASTA, in the same run
+#     (as root on Linux >= 6.9 go-fuse hands the loopback's reads to the
+#     kernel with FUSE passthrough, so the ceiling is then page-cache speed)
 #     vs samtools faidx 20.fa.gz 20 (BGZF, local disk)
-#   10,000 random 4-KiB preads of the mounted .fa (cold and warm) and of the local copy
+#   10,000 random 4-KiB preads of the mounted .fa (cold and warm), through
+#   the loopback mount and of the local copy
 #   ls -f and ls -l of a namespace with 1,000,000 aliases, each on a fresh daemon, with the
 #   daemon's peak RSS and the kernel's fuse inodes left after ls -l (SEQFS_FS_MAX_NODES,
 #   default 50000, bounds the looked-up files the daemon keeps nodes for).
 # Needs root (drop_caches, mount), bin/seqfs, vt-examples, samtools, python3.
 # Work files go to $BENCH_DIR (default bench/data/fs, git-ignored).
 # Set BENCH_LS_L=0 to skip the (slow) ls -l of the million-alias namespace.
+# The machine may be shared: warm figures are medians of BENCH_RUNS (default 15)
+# runs, seqfs and its peer alternating; cold ones medians of 3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,22 +29,37 @@ mkdir -p "$W"
 W=$(cd "$W" && pwd)
 [ -x "$SEQFS" ] || go build -o "$SEQFS" ./cmd/seqfs
 go build -o "$W/mkinstance" ./bench/fs/mkinstance
+go build -o "$W/loopback" github.com/hanwen/go-fuse/v2/example/loopback
+RUNS=${BENCH_RUNS:-15}
 [ -f "$REF/20.fa.gz" ] || { echo "bench: install vt-examples (scripts/deps.sh)" >&2; exit 1; }
 
 # Inputs: the instances, the plain FASTA, the BGZF FASTA with its indexes.
 [ -d "$W/chr20" ] || "$W/mkinstance" -out "$W/chr20" -fasta "$REF/20.fa.gz" -namespace bench
 [ -d "$W/million" ] || "$W/mkinstance" -out "$W/million" -synthetic "$ALIASES" -namespace many
 [ -f "$W/20.fa" ] || zcat "$REF/20.fa.gz" > "$W/20.fa"
+mkdir -p "$W/plain" && ln -f "$W/20.fa" "$W/plain/20.fa"
 cp -f "$REF/20.fa.gz" "$REF/20.fa.gz.fai" "$W/"
 zcat "$REF/20.fa.gz.gzi.gz" > "$W/20.fa.gz.gzi"
 
 MNT=$(mktemp -d -t seqfs-bench-XXXXXX)
+LOOP=$(mktemp -d -t seqfs-bench-loop-XXXXXX)
 PID=""
+LPID=""
 stop() {
   if [ -n "$PID" ]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; fi
   if mountpoint -q "$MNT"; then umount -l "$MNT" 2>/dev/null || fusermount3 -uz "$MNT" || true; fi
 }
-trap 'stop; rmdir "$MNT" 2>/dev/null || true' EXIT
+stoploop() {
+  if mountpoint -q "$LOOP"; then umount -l "$LOOP" 2>/dev/null || fusermount3 -uz "$LOOP" || true; fi
+  if [ -n "$LPID" ]; then kill -TERM "$LPID" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true; LPID=""; fi
+}
+trap 'stop; stoploop; rmdir "$MNT" "$LOOP" 2>/dev/null || true' EXIT
+startloop() { # mount go-fuse's loopback example of $W/plain on $LOOP and wait
+  "$W/loopback" -q -ro "$LOOP" "$W/plain" 2>>"$W/mount.log" &
+  LPID=$!
+  for _ in $(seq 200); do mountpoint -q "$LOOP" && return 0; sleep 0.05; done
+  echo "bench: loopback mount did not come up" >&2; cat "$W/mount.log" >&2; exit 1
+}
 start() { # start SOURCE: mount it on $MNT and wait
   "$SEQFS" -s "$1" mount "$MNT" 2>>"$W/mount.log" &
   PID=$!
@@ -49,13 +71,10 @@ secs() { # secs CMD...: wall seconds of one run, output discarded
   local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
   echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }'
 }
-best() { # best N CMD...: best of N runs
-  local n=$1 b=""; shift
-  for _ in $(seq "$n"); do
-    local s; s=$(secs "$@")
-    if [ -z "$b" ] || awk -v a="$s" -v b="$b" 'BEGIN { exit !(a < b) }'; then b=$s; fi
-  done
-  echo "$b"
+median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.4f", v[int((NR + 1) / 2)] }'; }
+med() { # med N CMD...: median of N runs
+  local n=$1; shift
+  for _ in $(seq "$n"); do secs "$@"; echo; done | median
 }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }'; }
 row() { printf '%-58s %10s s  %s\n' "$1" "$2" "${3:-}"; }
@@ -75,31 +94,66 @@ dt = time.perf_counter() - t
 print(f"{dt:.3f} {dt / n * 1e6:.1f}")
 PY
 
+cat > "$W/seqread.py" <<'PY'
+# seqread.py RUNS NAME=PATH...: read each file whole, RUNS times in turn, with
+# 128 KiB and 1 MiB reads; print the median wall and kernel CPU time of each,
+# and the first file's speed as a share of the second's.
+import os, resource, statistics, sys, time
+runs, files = int(sys.argv[1]), [a.split("=", 1) for a in sys.argv[2:]]
+def once(path, bs):
+    fd = os.open(path, os.O_RDONLY)
+    buf = memoryview(bytearray(bs))
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    n = 0
+    while (k := os.readv(fd, [buf])) > 0:
+        n += k
+    dt, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+    os.close(fd)
+    return dt, r1.ru_stime - r0.ru_stime, n
+for bs, like in ((128 << 10, "cat"), (1 << 20, "dd bs=1M")):
+    res = {name: [] for name, _ in files}
+    for _ in range(runs):
+        for name, path in files:
+            res[name].append(once(path, bs))
+    med = {}
+    for name, v in res.items():
+        med[name] = statistics.median(x[0] for x in v)
+        sys_ = statistics.median(x[1] for x in v)
+        label = f"warm: {bs >> 10} KiB reads ({like}) of {name}"
+        print(f"{label:<58} {med[name]:10.4f} s  {v[0][2] / med[name] / 1e6:.0f} MB/s, kernel CPU {sys_:.4f} s")
+    (m, _), (l, _) = files[0], files[1]
+    print(f"warm {like}: mounted at {100 * med[l] / med[m]:.0f}% of the go-fuse loopback ceiling (target >= 90%)")
+PY
+
 SIZE=$(stat -c %s "$W/20.fa")
 echo "== seqfs FUSE benchmark ($(nproc) CPUs, $(uname -r)); chr20 .fa = $SIZE bytes"
 
 start "$W/chr20"
+startloop
 FA="$MNT/bench/20.fa"
+LFA="$LOOP/20.fa"
 cmp -s "$FA" "$W/20.fa" || { echo "bench: mounted 20.fa differs from the local copy" >&2; exit 1; }
-stop; start "$W/chr20"; drop
-t=$(secs dd if="$FA" of=/dev/null bs=1M); row "cold: dd bs=1M of mounted 20.fa (fresh daemon, caches dropped)" "$t" "$(mbps "$SIZE" "$t")"
-stop; cat "$W"/chr20/sequences/*/*/*/* >/dev/null; start "$W/chr20"
-t=$(secs dd if="$FA" of=/dev/null bs=1M); row "cold FUSE cache, instance files cached (fresh daemon)" "$t" "$(mbps "$SIZE" "$t")"
-t=$(best 5 dd if="$FA" of=/dev/null bs=1M); row "warm: dd bs=1M of mounted 20.fa (best of 5)" "$t" "$(mbps "$SIZE" "$t")"
-tm=$(best 7 cat "$FA"); row "warm: cat of mounted 20.fa (best of 7)" "$tm" "$(mbps "$SIZE" "$tm")"
-cat "$W/20.fa" >/dev/null
-tl=$(best 7 cat "$W/20.fa"); row "warm: cat of local uncompressed 20.fa (best of 7)" "$tl" "$(mbps "$SIZE" "$tl")"
-awk -v m="$tm" -v l="$tl" 'BEGIN { printf "warm cat: mounted at %.0f%% of the local page-cache speed (target >= 50%%)\n", 100 * l / m }'
-t=$(best 5 dd if="$W/20.fa" of=/dev/null bs=1M); row "warm: dd bs=1M of local uncompressed 20.fa (best of 5)" "$t" "$(mbps "$SIZE" "$t")"
-t=$(best 3 samtools faidx "$W/20.fa.gz" 20); row "samtools faidx 20.fa.gz 20 (local BGZF, warm, best of 3)" "$t" "$(mbps "$SIZE" "$t")"
+cmp -s "$LFA" "$W/20.fa" || { echo "bench: loopback 20.fa differs from the local copy" >&2; exit 1; }
+echo "(warm: median of $RUNS alternating runs; cold: median of 3; machine may be shared)"
+# (Restarts stay in this shell: a daemon started inside $(...) would hold its pipe open.)
+ts=(); for _ in 1 2 3; do stop; start "$W/chr20"; drop; ts+=("$(secs dd if="$FA" of=/dev/null bs=1M)"); done
+t=$(printf '%s\n' "${ts[@]}" | median); row "cold: dd bs=1M of mounted 20.fa (fresh daemon, caches dropped)" "$t" "$(mbps "$SIZE" "$t")"
+ts=(); for _ in 1 2 3; do stop; cat "$W"/chr20/sequences/*/*/*/* >/dev/null; start "$W/chr20"; ts+=("$(secs dd if="$FA" of=/dev/null bs=1M)"); done
+t=$(printf '%s\n' "${ts[@]}" | median); row "cold FUSE cache, instance files cached (fresh daemon)" "$t" "$(mbps "$SIZE" "$t")"
+# Warm sequential reads, timed inside one process (no process start-up in
+# the figure): 128 KiB reads as cat does and 1 MiB reads as dd bs=1M.
+cat "$FA" "$LFA" "$W/20.fa" >/dev/null
+python3 "$W/seqread.py" "$RUNS" "mounted 20.fa=$FA" "20.fa via go-fuse loopback (ceiling)=$LFA" "local uncompressed 20.fa (no FUSE)=$W/20.fa"
+t=$(med 3 samtools faidx "$W/20.fa.gz" 20); row "samtools faidx 20.fa.gz 20 (local BGZF, warm)" "$t" "$(mbps "$SIZE" "$t")"
 
 stop; start "$W/chr20"; drop
 read -r t us < <(python3 "$W/pread.py" "$FA" 10000); row "10,000 random 4-KiB preads, mounted .fa, cold" "$t" "$us us/op"
 read -r t us < <(python3 "$W/pread.py" "$FA" 10000); row "10,000 random 4-KiB preads, mounted .fa, warm" "$t" "$us us/op"
 read -r t us < <(python3 "$W/pread.py" "$MNT/bench/20.seq" 10000); row "10,000 random 4-KiB preads, mounted .seq, cold" "$t" "$us us/op"
 cat "$W/20.fa" >/dev/null
+read -r t us < <(python3 "$W/pread.py" "$LFA" 10000); row "10,000 random 4-KiB preads, loopback 20.fa, warm" "$t" "$us us/op"
 read -r t us < <(python3 "$W/pread.py" "$W/20.fa" 10000); row "10,000 random 4-KiB preads, local 20.fa, warm" "$t" "$us us/op"
-stop
+stop; stoploop
 
 start "$W/million"
 N=$(ls -f "$MNT/many" | wc -l)
