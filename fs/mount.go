@@ -262,14 +262,19 @@ func Mount(ctx context.Context, src repo.Source, dir string, opts MountOptions) 
 		name = "seqfs"
 	}
 	mo := fuse.MountOptions{
-		FsName:               name,
-		Name:                 "seqfs",
-		AllowOther:           opts.AllowOther,
-		Debug:                opts.Debug,
-		MaxWrite:             1 << 20,
-		MaxReadAhead:         1 << 20,
-		MaxBackground:        64,
-		DisableReadDirPlus:   true, // a listing must not look up millions of entries
+		FsName:        name,
+		Name:          "seqfs",
+		AllowOther:    opts.AllowOther,
+		Debug:         opts.Debug,
+		MaxWrite:      1 << 20,
+		MaxReadAhead:  1 << 20,
+		MaxBackground: 64,
+		// READDIRPLUS_AUTO: the kernel asks for entries with their
+		// attributes only while the lister stats them (ls -l), so
+		// `ls -l` of a namespace needs no LOOKUP round trip per file,
+		// while a plain listing (ls, find) does not look up millions
+		// of entries.
+		ExtraCapabilities:    fuse.CAP_READDIRPLUS_AUTO,
 		DisableXAttrs:        true,
 		IgnoreSecurityLabels: true,
 	}
