@@ -27,6 +27,10 @@
 // until the kernel forgets it, so beyond Options.MaxNodes looked-up files
 // the daemon asks the kernel to drop its oldest entries (files in use
 // stay open and readable; a dropped name is simply looked up again).
+// While a lister stats what it lists (ls -l), the kernel asks for names
+// with their attributes in the listing itself (READDIRPLUS in its adaptive
+// mode), which saves one LOOKUP round trip per file; a plain listing (ls,
+// find) gets names only, so it looks nothing up.
 //
 // Aliases that cannot be file names are escaped by EscapeStem: '%', '/' and
 // NUL become "%25", "%2F" and "%00"; over-long names are cut and end in
