@@ -74,19 +74,7 @@ stop() {
   if mountpoint -q "$MNT"; then umount -l "$MNT" 2>/dev/null || fusermount3 -uz "$MNT" || true; fi
 }
 trap 'stop; rmdir "$MNT" 2>/dev/null || true' EXIT
-start() { # start SOURCE: mount it on $MNT and wait
-  "$SEQFS" -s "$1" mount "$MNT" 2>>"$W/mount.log" &
-  PID=$!
-  for _ in $(seq 200); do mountpoint -q "$MNT" && return 0; sleep 0.05; done
-  echo "bench: mount did not come up" >&2; cat "$W/mount.log" >&2; exit 1
-}
-drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "(cannot drop caches: cold runs are warm)" >&2; }
-secs() { # secs CMD...: wall seconds of one run, output discarded
-  local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-  echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }'
-}
-median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.4f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }'; }
+. bench/mountlib.sh   # start, drop, secs, median, mbps
 row() { printf '%-66s %9s s  %s\n' "$1" "$2" "${3:-}"; }
 
 SIZE=$(stat -c %s "$W/genome.fa")
