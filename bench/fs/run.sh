@@ -53,7 +53,8 @@ stoploop() {
   if mountpoint -q "$LOOP"; then umount -l "$LOOP" 2>/dev/null || fusermount3 -uz "$LOOP" || true; fi
   if [ -n "$LPID" ]; then kill -TERM "$LPID" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true; LPID=""; fi
 }
-trap 'stop; stoploop; rmdir "$MNT" "$LOOP" 2>/dev/null || true' EXIT
+LOOPNP=$(mktemp -d -t seqfs-bench-loopnp-XXXXXX)
+trap 'stop; stoploop; rmdir "$MNT" "$LOOP" "$LOOPNP" 2>/dev/null || true' EXIT
 startloop() { # mount go-fuse's loopback example of $W/plain on $LOOP and wait
   "$W/loopback" -q -ro "$LOOP" "$W/plain" 2>>"$W/mount.log" &
   LPID=$!
@@ -85,7 +86,7 @@ PY
 cat > "$W/seqread.py" <<'PY'
 # seqread.py RUNS NAME=PATH...: read each file whole, RUNS times in turn, with
 # 128 KiB and 1 MiB reads; print the median wall and kernel CPU time of each,
-# and the first file's speed as a share of the second's.
+# and the first file's speed as a share of each go-fuse loopback's.
 import os, resource, statistics, sys, time
 runs, files = int(sys.argv[1]), [a.split("=", 1) for a in sys.argv[2:]]
 def once(path, bs):
@@ -109,8 +110,10 @@ for bs, like in ((128 << 10, "cat"), (1 << 20, "dd bs=1M")):
         sys_ = statistics.median(x[1] for x in v)
         label = f"warm: {bs >> 10} KiB reads ({like}) of {name}"
         print(f"{label:<58} {med[name]:10.4f} s  {v[0][2] / med[name] / 1e6:.0f} MB/s, kernel CPU {sys_:.4f} s")
-    (m, _), (l, _) = files[0], files[1]
-    print(f"warm {like}: mounted at {100 * med[l] / med[m]:.0f}% of the go-fuse loopback ceiling (target >= 90%)")
+    m = files[0][0]
+    for name, _ in files[1:]:
+        if "loopback" in name:
+            print(f"warm {like}: mounted at {100 * med[name] / med[m]:.0f}% of {name} (target >= 90%)")
 PY
 
 SIZE=$(stat -c %s "$W/20.fa")
@@ -130,8 +133,23 @@ ts=(); for _ in 1 2 3; do stop; cat "$W"/chr20/sequences/*/*/*/* >/dev/null; sta
 t=$(printf '%s\n' "${ts[@]}" | median); row "cold FUSE cache, instance files cached (fresh daemon)" "$t" "$(mbps "$SIZE" "$t")"
 # Warm sequential reads, timed inside one process (no process start-up in
 # the figure): 128 KiB reads as cat does and 1 MiB reads as dd bs=1M.
+# The loopback example is measured twice. Run by root it hands reads to the
+# kernel through FUSE passthrough (Linux >= 6.9), bypassing FUSE's page
+# cache: that is the local file's speed. Mounted by root inside a user
+# namespace it cannot (passthrough needs CAP_SYS_ADMIN in the initial
+# namespace), so its reads take FUSE's own path, as seqfs's do. Both run in
+# that namespace, beside the seqfs mount (visible there too).
 cat "$FA" "$LFA" "$W/20.fa" >/dev/null
-python3 "$W/seqread.py" "$RUNS" "mounted 20.fa=$FA" "20.fa via go-fuse loopback (ceiling)=$LFA" "local uncompressed 20.fa (no FUSE)=$W/20.fa"
+unshare --user --map-root-user --mount bash -c '
+  loop=$1 plain=$2 lnp=$3 runs=$4 fa=$5 lfa=$6 local=$7 py=$8
+  "$loop" -q -ro -directmountstrict "$lnp" "$plain" & lp=$!
+  for _ in $(seq 200); do mountpoint -q "$lnp" && break; sleep 0.05; done
+  mountpoint -q "$lnp" || { echo "bench: loopback in a user namespace did not come up" >&2; exit 1; }
+  cat "$lnp/20.fa" >/dev/null
+  python3 "$py" "$runs" "mounted 20.fa=$fa" "20.fa via go-fuse loopback, passthrough=$lfa" \
+    "20.fa via go-fuse loopback, no passthrough=$lnp/20.fa" "local uncompressed 20.fa (no FUSE)=$local"
+  umount "$lnp"; wait "$lp" 2>/dev/null || true
+' _ "$W/loopback" "$W/plain" "$LOOPNP" "$RUNS" "$FA" "$LFA" "$W/20.fa" "$W/seqread.py"
 t=$(med 3 samtools faidx "$W/20.fa.gz" 20); row "samtools faidx 20.fa.gz 20 (local BGZF, warm)" "$t" "$(mbps "$SIZE" "$t")"
 
 stop; start "$W/chr20"; drop
