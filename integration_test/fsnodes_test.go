@@ -158,8 +158,9 @@ func TestFSLookupsHoldMemoryFlat(t *testing.T) {
 	// A node costs about 2 KB of RSS with the Go runtime's headroom, and
 	// without the limit the stats alone add ~240 MB here (measured: 290
 	// MB peak, 81 MB with the limit). The budget is the limit's nodes at
-	// 8 KB each plus 48 MB for garbage between collections and caches.
-	if budget := listed + limit*8 + 48<<10; !race && peak > budget {
+	// 8 KB each plus 64 MB for garbage between collections and caches
+	// (48 MB was exceeded by 1 MB once on a heavily loaded machine).
+	if budget := listed + limit*8 + 64<<10; !race && peak > budget {
 		t.Errorf("daemon peak RSS %d MB after stat'ing %d names, want at most %d MB (%d MB after the listing + node limit %d)",
 			peak>>10, len(names), budget>>10, listed>>10, limit)
 	}
