@@ -1,17 +1,14 @@
 package seqrepo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -212,18 +209,8 @@ func TestCollectionsWriterErrors(t *testing.T) {
 // it does nothing unless started by it. Every few sequences it stores a
 // collection of them and moves the name "moving" to it.
 func TestCollectionsKillHelper(t *testing.T) {
-	dir := os.Getenv("SEQFS_COLLKILL_DIR")
-	if dir == "" {
-		t.Skip("helper process only")
-	}
-	seed, _ := strconv.Atoi(os.Getenv("SEQFS_COLLKILL_SEED"))
 	ctx := context.Background()
-	w, err := OpenWriter(ctx, dir, WriterOptions{MaxPendingSequences: 40})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(3)
-	}
-	r := rand.New(rand.NewSource(int64(seed)))
+	w, r, seed := openKillHelperWriter(t, "SEQFS_COLLKILL")
 	for i := 0; ; i++ {
 		var c repo.Collection
 		for j := range 3 {
@@ -285,26 +272,6 @@ func checkCollectionsConsistent(t *testing.T, dir string) int {
 		}
 	}
 	return n
-}
-
-// killHelper runs the test function helper of this binary in a child
-// process with env added, kills it with SIGKILL after d and checks that it
-// was still running.
-func killHelper(t *testing.T, helper string, d time.Duration, env ...string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
-	cmd.Env = append(os.Environ(), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(d)
-	cmd.Process.Signal(syscall.SIGKILL)
-	err := cmd.Wait()
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-		t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
-	}
 }
 
 func TestCollectionsKill(t *testing.T) {

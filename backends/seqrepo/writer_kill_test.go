@@ -18,21 +18,49 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-// TestWriterKillHelper is the process killed by TestWriterKill; it does
-// nothing unless started by it.
-func TestWriterKillHelper(t *testing.T) {
-	dir := os.Getenv("SEQFS_KILL_DIR")
+// openKillHelperWriter opens the writer of a helper process that a test
+// kills: the instance in $<prefix>_DIR (skipping the test when it is
+// unset, i.e. when not run as a helper) and a random source seeded from
+// $<prefix>_SEED. A helper that cannot open the writer exits with 3.
+func openKillHelperWriter(t *testing.T, prefix string) (*Writer, *rand.Rand, int) {
+	dir := os.Getenv(prefix + "_DIR")
 	if dir == "" {
 		t.Skip("helper process only")
 	}
-	seed, _ := strconv.Atoi(os.Getenv("SEQFS_KILL_SEED"))
-	ctx := context.Background()
-	w, err := OpenWriter(ctx, dir, WriterOptions{MaxPendingSequences: 40})
+	seed, _ := strconv.Atoi(os.Getenv(prefix + "_SEED"))
+	w, err := OpenWriter(context.Background(), dir, WriterOptions{MaxPendingSequences: 40})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	r := rand.New(rand.NewSource(int64(seed)))
+	return w, rand.New(rand.NewSource(int64(seed))), seed
+}
+
+// killHelper runs the test function helper of this binary in a child
+// process with env added, kills it with SIGKILL after d and checks that it
+// was still running.
+func killHelper(t *testing.T, helper string, d time.Duration, env ...string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	cmd.Process.Signal(syscall.SIGKILL)
+	err := cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
+	}
+}
+
+// TestWriterKillHelper is the process killed by TestWriterKill; it does
+// nothing unless started by it.
+func TestWriterKillHelper(t *testing.T) {
+	ctx := context.Background()
+	w, r, seed := openKillHelperWriter(t, "SEQFS_KILL")
 	for i := 0; ; i++ {
 		s := randSeq(r, 100+r.Intn(20000), "ACGT")
 		if _, err := w.Store(ctx, s, []repo.NSAlias{{Namespace: "k", Alias: fmt.Sprintf("r%d-%d", seed, i)}}); err != nil {
@@ -106,19 +134,8 @@ func TestWriterKill(t *testing.T) {
 	r := rand.New(rand.NewSource(time.Now().UnixNano()))
 	prev := 0
 	for round := range 6 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestWriterKillHelper$")
-		cmd.Env = append(os.Environ(), "SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", round))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(300+r.Intn(1500)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("helper ended before the kill: %v\n%s", err, stderr.String())
-		}
+		killHelper(t, "TestWriterKillHelper", time.Duration(300+r.Intn(1500))*time.Millisecond,
+			"SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", round))
 		// Readers see whole batches only, before any recovery, also when
 		// the kill hit the database commit itself and left a hot journal
 		// (read past, see hotjournal.go).
