@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,8 +59,7 @@ type Options struct {
 	// MaxNodes bounds how many looked-up files the daemon keeps nodes
 	// for: beyond it, the kernel is asked to drop its oldest entries
 	// (files in use stay), so that `ls -l` of a huge namespace holds
-	// memory flat. 0 means the value of the environment variable
-	// MaxNodesEnv if set, else DefaultMaxNodes; negative means no bound.
+	// memory flat. 0 means DefaultMaxNodes; negative means no bound.
 	MaxNodes int
 	// SidecarDir, when set, makes the tree writable for new files: files
 	// that tools create beside the served ones (bwa index, .seqkit.fai,
@@ -119,13 +116,6 @@ func New(src repo.Source, opts Options) (*FS, error) {
 	}
 	if opts.MaxNodes == 0 {
 		opts.MaxNodes = DefaultMaxNodes
-		if v := os.Getenv(MaxNodesEnv); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n == 0 {
-				return nil, fmt.Errorf("%s=%q: want a positive (or, for no bound, negative) integer", MaxNodesEnv, v)
-			}
-			opts.MaxNodes = n
-		}
 	}
 	sc, err := newSidecar(opts.SidecarDir, opts.MountPoint)
 	if err != nil {

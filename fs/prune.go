@@ -13,8 +13,9 @@ import (
 // the daemon lets the kernel keep when Options.MaxNodes is 0.
 const DefaultMaxNodes = 50_000
 
-// MaxNodesEnv names an environment variable that sets Options.MaxNodes
-// when the option is 0 (for tests and tuning without a flag).
+// MaxNodesEnv names the environment variable from which the seqfs command
+// takes Options.MaxNodes (for tests and tuning without a flag); this
+// package reads no environment.
 const MaxNodesEnv = "SEQFS_FS_MAX_NODES"
 
 // pruneBatch is the most nodes named in one prune notification.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -44,6 +45,8 @@ In containers: --die-with-parent; who may mount where: docs/cluster.md.`,
 			&cli.BoolFlag{Name: "fuse-debug", Usage: "log every FUSE request"},
 			&cli.BoolFlag{Name: "nonempty", Usage: "mount over a directory that holds files (they are hidden while mounted)"},
 			&cli.StringFlag{Name: "sidecar-dir", Usage: "keep files that tools create in the tree (bwa index, .seqkit.fai, temporary files) in `DIR` and serve them back; without it the mount is read-only"},
+			&cli.StringFlag{Name: "max-nodes", EnvVars: []string{seqfsfs.MaxNodesEnv}, Hidden: true,
+				Usage: "looked-up files whose kernel entries the mount keeps (default " + strconv.Itoa(seqfsfs.DefaultMaxNodes) + "; negative: no bound)"},
 		}, containerMountFlags...),
 		Action: mountAction,
 	})
@@ -58,6 +61,10 @@ func mountAction(c *cli.Context) error {
 		return usagef("mount: --line-width %d: must be at least 1", w)
 	}
 	if err := seqfsfs.CheckMountPoint(dir); err != nil {
+		return err
+	}
+	maxNodes, err := maxNodesOf(c)
+	if err != nil {
 		return err
 	}
 	if c.Bool("die-with-parent") {
@@ -76,6 +83,7 @@ func mountAction(c *cli.Context) error {
 			Timeout:    c.Duration("cache-timeout"),
 			Generation: generationOf(c),
 			SidecarDir: c.String("sidecar-dir"),
+			MaxNodes:   maxNodes,
 		},
 		AllowOther:         c.Bool("allow-other"),
 		DefaultPermissions: c.Bool("default-permissions"),
@@ -137,4 +145,18 @@ func mountAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(os.Stderr, "seqfs: unmounted %s\n", srv.Dir())
 	return nil
+}
+
+// maxNodesOf returns the hidden --max-nodes (or $SEQFS_FS_MAX_NODES): 0
+// when not given, for the file system's default.
+func maxNodesOf(c *cli.Context) (int, error) {
+	v := c.String("max-nodes")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive (or, for no bound, negative) integer", seqfsfs.MaxNodesEnv, v)
+	}
+	return n, nil
 }
