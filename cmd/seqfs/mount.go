@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
