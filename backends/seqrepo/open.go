@@ -146,10 +146,6 @@ type Instance struct {
 
 var _ repo.Source = (*Instance)(nil)
 
-func init() {
-	repo.Register("file", openFileURL)
-}
-
 // openFileURL opens file:///path (or a plain path) as a SeqRepo instance or
 // root directory.
 func openFileURL(ctx context.Context, u *url.URL) (repo.Source, error) {
@@ -602,4 +598,33 @@ func parseAddedPair(a, b sql.NullString) (time.Time, time.Time, error) {
 		}
 	}
 	return ta, tb, nil
+}
+
+// Factory opens SeqRepo instances and root directories on local disk (plain
+// paths and file:// URLs) and writes instances there, creating an empty
+// one when the directory holds none. It has no settings.
+type Factory struct{}
+
+var _ repo.WriterFactory = Factory{}
+
+// Name returns "seqrepo".
+func (Factory) Name() string { return "seqrepo" }
+
+// Schemes returns "file", the scheme of local paths.
+func (Factory) Schemes() []string { return []string{"file"} }
+
+// Settings returns none.
+func (Factory) Settings() []repo.Setting { return nil }
+
+// Open opens the instance or root directory at u.
+func (Factory) Open(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Source, error) {
+	return openFileURL(ctx, u)
+}
+
+// WriterSchemes returns "file".
+func (f Factory) WriterSchemes() []string { return f.Schemes() }
+
+// OpenWriter opens the instance at u for writing (see the type).
+func (Factory) OpenWriter(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Writer, error) {
+	return openWriterURL(ctx, u)
 }

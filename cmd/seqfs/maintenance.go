@@ -212,7 +212,7 @@ func fetchLoadAction(c *cli.Context) error {
 	if err := fastain.ValidateAliases(wanted); err != nil {
 		return usageError{err}
 	}
-	src, err := repo.Open(c.Context, c.String("from"))
+	src, err := registry.Open(c.Context, c.String("from"), backendSettings(c))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
@@ -478,17 +479,28 @@ func TestStatusExact(t *testing.T) {
 // that is not a SeqRepo layout.
 type noStats struct{ repo.Source }
 
-func init() {
-	repo.Register("nostats-test", func(ctx context.Context, u *url.URL) (repo.Source, error) {
-		inst, err := seqrepo.Open(ctx, u.Path, seqrepo.Options{})
-		if err != nil {
-			return nil, err
-		}
-		return noStats{inst}, nil
-	})
+// noStatsFactory opens nostats-test://PATH as the instance at PATH
+// hidden behind noStats.
+type noStatsFactory struct{ seqrepo.Factory }
+
+func (noStatsFactory) Schemes() []string { return []string{"nostats-test"} }
+
+func (noStatsFactory) Open(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Source, error) {
+	inst, err := seqrepo.Open(ctx, u.Path, seqrepo.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return noStats{inst}, nil
 }
 
 func TestStatusWithoutStats(t *testing.T) {
+	reg, err := repo.NewRegistry(append(all.Factories(), noStatsFactory{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := registry
+	registry = reg
+	t.Cleanup(func() { registry = saved })
 	s := sample(t)
 	out, errOut, code := runRead(t, "-s", "nostats-test://"+s, "status")
 	if code != 1 || !strings.Contains(errOut, "no SeqRepo statistics") || !strings.Contains(errOut, "nostats-test://") {
