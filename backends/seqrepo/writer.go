@@ -49,20 +49,6 @@ const writeJournalName = ".seqfs-write.journal"
 // the next writer removes leftovers of a killed one.
 const writeTmpPrefix = ".seqfs-tmp-"
 
-// digestNamespaces are the namespaces whose aliases Store derives itself.
-var digestNamespaces = [...]string{"VMC", "SHA1", "MD5", "SEGUID"}
-
-// IsDigestNamespace reports whether ns holds aliases computed from the
-// sequence (VMC, SHA1, MD5, SEGUID), which a writer adds by itself.
-func IsDigestNamespace(ns string) bool {
-	for _, d := range digestNamespaces {
-		if ns == d {
-			return true
-		}
-	}
-	return false
-}
-
 // ErrWriterClosed is returned by a Writer after Close.
 var ErrWriterClosed = errors.New("seqrepo writer is closed")
 
