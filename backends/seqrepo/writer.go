@@ -290,28 +290,13 @@ func (w *Writer) commitLocked(ctx context.Context) error {
 	if err := w.prepareCollections(ctx); err != nil {
 		return w.fail(err)
 	}
-	jpath := filepath.Join(w.dir, writeJournalName)
-	if b := w.batch; b != nil {
-		if err := b.finish(); err != nil {
-			return w.fail(err)
-		}
-		if err := writeAppendSync(jpath, b.relpath+"\n"); err != nil {
-			return w.fail(err)
-		}
-		if err := b.install(); err != nil {
-			return w.fail(err)
-		}
+	if err := w.installBatch(); err != nil {
+		return w.fail(err)
 	}
 	if err := w.applyOps(ctx); err != nil {
 		return w.fail(err)
 	}
-	if w.batch != nil {
-		w.fileCount++
-		w.batch = nil
-		if err := os.Remove(jpath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			slog.Warn("remove journal", "instance", w.dir, "err", err)
-		}
-	}
+	w.batchCommitted()
 	w.commitCount++
 	w.resetPending()
 	inst, err := Open(ctx, w.dir, w.opts.Reader)
@@ -343,7 +328,7 @@ func (w *Writer) closeAll() error {
 			first = err
 		}
 	}
-	for _, s := range []*sql.Stmt{w.stmtSeqExists, w.stmtInsertSeq, w.stmtFindAlias, w.stmtRetireAlias, w.stmtInsertAlias} {
+	for _, s := range w.statements() {
 		if s != nil {
 			keep(s.Close())
 		}

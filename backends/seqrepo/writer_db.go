@@ -48,6 +48,12 @@ func (w *Writer) openDB(ctx context.Context) error {
 	if err := w.attachExistingCollections(ctx); err != nil {
 		return err
 	}
+	return w.prepareStatements(ctx)
+}
+
+// prepareStatements prepares the per-row statements of Store and Commit on
+// the writer's connection.
+func (w *Writer) prepareStatements(ctx context.Context) (err error) {
 	prep := func(dst **sql.Stmt, q string) {
 		if err == nil {
 			*dst, err = w.conn.PrepareContext(ctx, q)
@@ -62,6 +68,12 @@ func (w *Writer) openDB(ctx context.Context) error {
 	prep(&w.stmtRetireAlias, `UPDATE main.seqalias SET is_current = 0 WHERE seqalias_id = ?`)
 	prep(&w.stmtInsertAlias, `INSERT INTO main.seqalias (seq_id, namespace, alias) VALUES (?, ?, ?)`)
 	return err
+}
+
+// statements returns the writer's prepared statements (nil where not
+// prepared), for closing.
+func (w *Writer) statements() []*sql.Stmt {
+	return []*sql.Stmt{w.stmtSeqExists, w.stmtInsertSeq, w.stmtFindAlias, w.stmtRetireAlias, w.stmtInsertAlias}
 }
 
 // seqExists reports whether seqID is committed or pending.

@@ -16,11 +16,53 @@ import (
 // whose database commit is not yet known to have happened.
 const writeJournalName = ".seqfs-write.journal"
 
+// journalPath returns the path of the instance's write journal.
+func (w *Writer) journalPath() string { return filepath.Join(w.dir, writeJournalName) }
+
+// installBatch finishes the open batch's sequence file, if any, lists it in
+// the journal and renames it into place, all before the databases commit.
+func (w *Writer) installBatch() error {
+	b := w.batch
+	if b == nil {
+		return nil
+	}
+	if err := b.finish(); err != nil {
+		return err
+	}
+	if err := writeAppendSync(w.journalPath(), b.relpath+"\n"); err != nil {
+		return err
+	}
+	return b.install()
+}
+
+// batchCommitted counts and forgets the open batch's file, whose rows the
+// databases now hold, and clears the journal that listed it.
+func (w *Writer) batchCommitted() {
+	if w.batch == nil {
+		return
+	}
+	w.fileCount++
+	w.batch = nil
+	if err := os.Remove(w.journalPath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		slog.Warn("remove journal", "instance", w.dir, "err", err)
+	}
+}
+
 // recover removes what a killed writer left: sequence files renamed into
 // place whose commit did not happen (listed in the journal) and temporary
 // files.
 func (w *Writer) recover(ctx context.Context) error {
-	jpath := filepath.Join(w.dir, writeJournalName)
+	if err := w.removeUncommitted(ctx); err != nil {
+		return err
+	}
+	return removeTempFiles(SequencesPath(w.dir))
+}
+
+// removeUncommitted deletes the sequence files listed in the journal that
+// no seqinfo row references (their commit did not happen), then the
+// journal.
+func (w *Writer) removeUncommitted(ctx context.Context) error {
+	jpath := w.journalPath()
 	data, err := os.ReadFile(jpath)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", jpath, err)
@@ -49,7 +91,12 @@ func (w *Writer) recover(ctx context.Context) error {
 			return fmt.Errorf("remove %s: %w", jpath, err)
 		}
 	}
-	root := SequencesPath(w.dir)
+	return nil
+}
+
+// removeTempFiles deletes the files below root that a writer was writing
+// when it was killed (named with writeTmpPrefix).
+func removeTempFiles(root string) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", root, err)
