@@ -13,8 +13,9 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-// digestVectors are the verified vectors of spec §4 (sequence → seq_id, MD5,
-// SHA1, SEGUID), computed by bioutils/SeqRepo.
+// digestVectors are the verified vectors of docs/format.md, “Digest test
+// vectors” (sequence → seq_id, MD5, SHA1, SEGUID), computed by
+// bioutils/SeqRepo.
 var digestVectors = []struct {
 	name, seq                string
 	seqID, md5, sha1, seguid string
@@ -63,9 +64,10 @@ func TestComputeDigestsVectors(t *testing.T) {
 	}
 }
 
-// TestUnnormalisedVector checks the spec's "acgt un-normalised" row (bioutils
-// normalize=False, which seqrepo never uses) with the standard library, and
-// that ComputeDigests does normalise, so it never produces that digest.
+// TestUnnormalisedVector checks the un-normalised acgt digests of
+// docs/format.md, “Digest test vectors” (bioutils normalize=False, which
+// seqrepo never uses) with the standard library, and that ComputeDigests does
+// normalise, so it never produces that digest.
 func TestUnnormalisedVector(t *testing.T) {
 	s512 := sha512.Sum512([]byte("acgt"))
 	s1 := sha1.Sum([]byte("acgt"))

@@ -13,8 +13,9 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-// Commit thresholds of Python SeqRepo (spec §5.3): a batch is committed when
-// it holds more than this many sequences, aliases or residues.
+// Commit thresholds of Python SeqRepo (docs/format.md, “Commit thresholds”):
+// a batch is committed when it holds more than this many sequences, aliases
+// or residues.
 const (
 	DefaultMaxPendingSequences = 20000
 	DefaultMaxPendingAliases   = 60000
