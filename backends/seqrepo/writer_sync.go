@@ -8,31 +8,31 @@ import (
 
 // writeFileSync creates path with data and syncs it.
 func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	return writeOpenedSync(path, os.O_TRUNC, "create", data)
+}
+
+// writeAppendSync appends s to path (creating it) and syncs it and its
+// directory.
+func writeAppendSync(path, s string) error {
+	if err := writeOpenedSync(path, os.O_APPEND, "open", []byte(s)); err != nil {
+		return err
+	}
+	return writeSyncDir(filepath.Dir(path))
+}
+
+// writeOpenedSync opens path for writing (created if missing, with the
+// extra flag O_TRUNC or O_APPEND), writes data and syncs and closes it;
+// what names the opening in its error.
+func writeOpenedSync(path string, flag int, what string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o644)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return syncClose(f, path)
-}
-
-// writeAppendSync appends s to path (creating it) and syncs it.
-func writeAppendSync(path, s string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
-	}
-	if _, err := f.WriteString(s); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := syncClose(f, path); err != nil {
-		return err
-	}
-	return writeSyncDir(filepath.Dir(path))
 }
 
 // syncClose syncs and closes f, the file written at path; f is closed even
@@ -49,27 +49,21 @@ func syncClose(f *os.File, path string) error {
 }
 
 // writeSyncFile syncs an existing file.
-func writeSyncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+func writeSyncFile(path string) error { return syncOpened(path, os.O_RDWR, "sync") }
+
+// writeSyncDir syncs a directory so renames in it are durable.
+func writeSyncDir(dir string) error { return syncOpened(dir, os.O_RDONLY, "sync directory") }
+
+// syncOpened opens path with flag, syncs and closes it; what starts the
+// error messages.
+func syncOpened(path string, flag int, what string) error {
+	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	defer f.Close()
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeSyncDir syncs a directory so renames in it are durable.
-func writeSyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	return nil
 }
