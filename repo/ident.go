@@ -76,9 +76,9 @@ const (
 	// alias in any namespace, plus the digest forms SQ.x, ga4gh:SQ.x,
 	// md5:hex, 32-hex MD5 and 48-hex TRUNC512.
 	StyleSeqRepo Style = iota
-	// StyleREST is seqrepo-rest-service's heuristic (spec §9.3): ns:alias,
-	// namespaces inferred from accession syntax, hex digest prefixes, then
-	// any namespace.
+	// StyleREST is seqrepo-rest-service's heuristic (docs/format.md,
+	// “Identifier heuristic”): ns:alias, namespaces inferred from accession
+	// syntax, hex digest prefixes, then any namespace.
 	StyleREST
 	// StyleRefget accepts the refget v2 identifier forms (md5 and ga4gh
 	// digests with or without namespace, TRUNC512, namespaced aliases) and

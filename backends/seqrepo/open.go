@@ -38,7 +38,7 @@ import (
 	"github.com/seqfs/seqfs/sqlitevfs"
 )
 
-// Layout of an instance directory (spec §1.2).
+// Layout of an instance directory (docs/format.md, “Instance directory”).
 const (
 	// AliasesDBFile is the alias database, directly inside the instance.
 	AliasesDBFile = "aliases.sqlite3"
@@ -82,8 +82,8 @@ func SeqInfoDBPath(instanceDir string) string {
 }
 
 // InstanceNameRE matches the names of local instance directories in a root
-// directory, as SeqRepo's CLI recognises them (spec §1.1): years 2010-2029,
-// hyphens optional.
+// directory, as SeqRepo's CLI recognises them (docs/format.md, “Root
+// directory”): years 2010-2029, hyphens optional.
 var InstanceNameRE = regexp.MustCompile(`^20[12]\d-?\d\d-?\d\d$`)
 
 // Options tunes an Instance. The zero value gives the defaults.
@@ -474,7 +474,8 @@ func (i *Instance) Close() error {
 }
 
 // Stats summarises an instance for "seqfs status" (SeqRepo's show-status):
-// the two queries of spec §6.5 plus the instance's size on disk.
+// the two queries of docs/format.md, “Statistics”, plus the instance's size
+// on disk.
 type Stats struct {
 	// Sequences, Residues and Files come from seqinfo.
 	Sequences, Residues, Files int64

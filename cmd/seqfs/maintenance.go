@@ -169,10 +169,8 @@ func restoreDigests(ctx context.Context, w *seqrepo.Writer, seqID string) (resto
 	if d.SeqID != seqID {
 		return restored{}, repo.Corrupt("update-digests: sequence "+seqID, fmt.Errorf("content digest is %s", d.SeqID))
 	}
-	res, err := w.Store(ctx, seq, []repo.NSAlias{
-		{Namespace: "VMC", Alias: d.VMC()}, {Namespace: "SHA1", Alias: d.SHA1},
-		{Namespace: "MD5", Alias: d.MD5}, {Namespace: "SEGUID", Alias: d.SEGUID},
-	})
+	aliases := d.Aliases()
+	res, err := w.Store(ctx, seq, aliases[:])
 	return restored{residues: int64(len(seq)), added: int64(res.AliasesAdded)}, err
 }
 

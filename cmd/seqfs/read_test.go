@@ -45,7 +45,7 @@ func sample(t *testing.T) string {
 	return dir
 }
 
-// The bundled sample (spec §11).
+// The bundled sample (docs/format.md, “Bundled sample”).
 const (
 	phixID = "IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF"
 	chr1ID = "lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn"
@@ -66,7 +66,7 @@ func md5hex(s string) string {
 }
 
 // sampleSeqs reads the three sample sequences straight from the backend and
-// checks them against the MD5s of spec §11.
+// checks them against the MD5s of docs/format.md, “Bundled sample”.
 func sampleSeqs(t *testing.T) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -82,7 +82,7 @@ func sampleSeqs(t *testing.T) map[string]string {
 			t.Fatal(err)
 		}
 		if got := md5hex(string(b)); got != sum {
-			t.Fatalf("sample %s has MD5 %s, spec says %s", id, got, sum)
+			t.Fatalf("sample %s has MD5 %s, want %s", id, got, sum)
 		}
 		out[id] = string(b)
 	}
