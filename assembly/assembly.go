@@ -85,10 +85,6 @@ func (a *Assembly) Loadable() []Sequence {
 	return out
 }
 
-// reservedNamespaces are namespaces an assembly must not be named after:
-// SeqRepo's own, which add-assembly-names would corrupt.
-var reservedNamespaces = []string{"NCBI", "Ensembl", "LRG", "VMC", "MD5", "SHA1", "SEGUID"}
-
 // CheckName reports whether name can be an assembly's name, that is a
 // SeqRepo namespace of its own: not empty, no whitespace, ':' or '%' (a
 // LIKE pattern), not one of SeqRepo's namespaces and not an API-level name
@@ -100,10 +96,8 @@ func CheckName(name string) error {
 	case strings.ContainsAny(name, " \t\r\n\v\f:%"):
 		return fmt.Errorf("assembly name %q contains whitespace, ':' or '%%'", name)
 	}
-	for _, r := range reservedNamespaces {
-		if name == r {
-			return fmt.Errorf("assembly name %q is one of SeqRepo's namespaces", name)
-		}
+	if repo.IsSeqRepoNamespace(name) {
+		return fmt.Errorf("assembly name %q is one of SeqRepo's namespaces", name)
 	}
 	if ns, _ := repo.TranslateAPI2DB(name, "x"); ns != name {
 		return fmt.Errorf("assembly name %q is a namespace SeqRepo translates to %s", name, ns)

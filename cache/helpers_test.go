@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/redis"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/internal/redistest"
@@ -136,7 +137,7 @@ func startRemote(t testing.TB, extra ...[]byte) *remote {
 // open returns a counted Redis source, closed at cleanup.
 func (r *remote) open(t testing.TB) *counting {
 	t.Helper()
-	src, err := repo.Open(context.Background(), r.url)
+	src, err := all.Open(context.Background(), r.url)
 	if err != nil {
 		t.Fatalf("open %s: %v", r.url, err)
 	}

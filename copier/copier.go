@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/seqfs/seqfs/repo"
@@ -41,18 +40,11 @@ type Options struct {
 	Verify bool
 }
 
-// skipNamespace reports alias records that must not be stored again.
+// skipNamespace reports alias records that must not be stored again: the
+// digests the writer computes itself and the API-level copies of stored
+// records.
 func skipNamespace(ns string) bool {
-	switch ns {
-	case "VMC", "SHA1", "MD5", "SEGUID":
-		return true
-	}
-	for _, api := range repo.APINamespaces {
-		if ns == api {
-			return true
-		}
-	}
-	return strings.EqualFold(ns, "refseq")
+	return repo.IsStoredDigestNamespace(ns) || repo.IsAPINamespace(ns)
 }
 
 // Copy stores every sequence of src with its current aliases in dst and

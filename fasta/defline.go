@@ -14,11 +14,11 @@ var refPair = regexp.MustCompile(`(ref)\|([^|]+)`)
 // aliasChars is SeqRepo's rule for loadable aliases.
 var aliasChars = regexp.MustCompile(`^[-+./_A-Za-z0-9]+$`)
 
-// ParseDefline turns a FASTA header into the aliases SeqRepo's loader
-// stores (spec §7): the header's first word; if it holds NCBI "ref|X"
-// pairs (as in "gi|123|ref|NM_000059.3|"), one refseq:X alias per pair and
-// namespace is ignored; otherwise namespace:word. The aliases are checked
-// with ValidateAliases.
+// ParseDefline turns a FASTA header into the aliases SeqRepo's loader stores
+// (docs/format.md, “FASTA loader”): the header's first word; if it holds NCBI
+// "ref|X" pairs (as in "gi|123|ref|NM_000059.3|"), one refseq:X alias per
+// pair and namespace is ignored; otherwise namespace:word. The aliases are
+// checked with ValidateAliases.
 func ParseDefline(header, namespace string) ([]repo.NSAlias, error) {
 	if err := ValidateNamespace(namespace); err != nil {
 		return nil, err

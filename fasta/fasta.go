@@ -1,14 +1,14 @@
 // Package fasta reads FASTA files for loading into a sequence store: plain
 // text, gzip or BGZF compressed (detected from the content), from a file or
-// standard input. It follows SeqRepo's loader (spec §7): lines before the
-// first '>' are ignored, a header is the rest of its line with trailing
-// whitespace removed, and sequence lines are stripped of surrounding
-// whitespace and joined. Unlike SeqRepo it checks everything as it goes and
-// reports problems with the file name, line number and record name: a
-// sequence may contain only ASCII letters and '*', and a file must be
-// text: ASCII, except that a header's description (after its first word,
-// the name) may hold any bytes but control characters, such as UTF-8 or
-// Latin-1 text (">u1 café").
+// standard input. It follows SeqRepo's loader (docs/format.md, “FASTA
+// loader”): lines before the first '>' are ignored, a header is the rest of
+// its line with trailing whitespace removed, and sequence lines are stripped
+// of surrounding whitespace and joined. Unlike SeqRepo it checks everything
+// as it goes and reports problems with the file name, line number and record
+// name: a sequence may contain only ASCII letters and '*', and a file must be
+// text: ASCII, except that a header's description (after its first word, the
+// name) may hold any bytes but control characters, such as UTF-8 or Latin-1
+// text (">u1 café").
 package fasta
 
 import (

@@ -10,7 +10,7 @@ import (
 // the sequence wrapped at Width residues per line, every line (including
 // the last, shorter one) ending in '\n'. All sizes and offsets follow from
 // Header, Length and Width, so nothing needs to read the sequence to know
-// them (spec/refget-htslib-fuse.md §3.9).
+// them (docs/format.md, “FASTA byte layout”).
 type Layout struct {
 	Header string // the header line, ">" + name + "\n"
 	Length int64  // residues in the sequence

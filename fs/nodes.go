@@ -38,12 +38,6 @@ func (r *rootNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.At
 	return 0
 }
 
-// isAPINamespace reports whether name is one of SeqRepo's API-only
-// namespace names (refseq in any case).
-func isAPINamespace(name string) bool {
-	return strings.EqualFold(name, "refseq") || slices.Contains(repo.APINamespaces, name)
-}
-
 // Lookup finds a namespace directory by its (escaped) name or API name.
 func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if ch := r.GetChild(name); ch != nil {
@@ -65,7 +59,7 @@ func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 		}
 		if ns, ok := unescapeDir(name); ok && slices.Contains(nss, ns) {
 			dir = &nsDir{fsys: r.fsys, dbNS: ns}
-		} else if isAPINamespace(name) {
+		} else if repo.IsAPINamespace(name) {
 			db, _ := repo.TranslateAPI2DB(name, "")
 			if slices.Contains(nss, db) {
 				dir = &nsDir{fsys: r.fsys, dbNS: db, apiNS: name}
@@ -94,7 +88,7 @@ func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 	if err != nil {
 		return nil, r.fsys.errno(err, "list namespaces")
 	}
-	entries := make([]fuse.DirEntry, 0, len(nss)+2+len(repo.APINamespaces))
+	entries := make([]fuse.DirEntry, 0, len(nss)+2)
 	seen := make(map[string]bool, cap(entries))
 	add := func(name string) {
 		if !seen[name] {
@@ -107,8 +101,8 @@ func (r *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 	for _, ns := range nss {
 		add(escapeDir(ns))
 	}
-	for _, api := range repo.APINamespaces {
-		if db, _ := repo.TranslateAPI2DB(api, ""); db != api && slices.Contains(nss, db) {
+	for api := range repo.APINamespaces() {
+		if db, _ := repo.TranslateAPI2DB(api, ""); slices.Contains(nss, db) {
 			add(api)
 		}
 	}
@@ -156,18 +150,7 @@ func (d *nsDir) toDB(alias string) (string, bool) {
 // fromDB maps a stored alias to its name in this directory; ok is false
 // when the alias does not appear here.
 func (d *nsDir) fromDB(alias string) (string, bool) {
-	switch d.apiNS {
-	case "ga4gh", "sha512t24u":
-		rest, ok := strings.CutPrefix(alias, "GS_")
-		if !ok {
-			return "", false
-		}
-		if d.apiNS == "ga4gh" {
-			return "SQ." + rest, true
-		}
-		return rest, true
-	}
-	return alias, true
+	return repo.TranslateAliasDB2API(d.apiNS, alias)
 }
 
 // resolve finds the seq_id and the real alias a parsed name stands for.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
 )
@@ -43,7 +44,7 @@ var (
 // a collection source.
 func collectionSource(t *testing.T, loc string) repo.CollectionSource {
 	t.Helper()
-	src, err := repo.Open(context.Background(), loc)
+	src, err := all.Open(context.Background(), loc)
 	if err != nil {
 		t.Fatal(err)
 	}

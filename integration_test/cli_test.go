@@ -14,7 +14,8 @@ import (
 	"github.com/seqfs/seqfs/internal/testutil"
 )
 
-// cliSample describes the bundled sample's sequences (spec §11).
+// cliSample describes the bundled sample's sequences (docs/format.md,
+// “Bundled sample”).
 var cliSample = []struct {
 	seqID, relpath, md5 string
 	length              int64

@@ -9,9 +9,7 @@ import (
 	"slices"
 	"testing"
 
-	_ "github.com/seqfs/seqfs/backends/redis"
-	_ "github.com/seqfs/seqfs/backends/s3"
-	_ "github.com/seqfs/seqfs/backends/seqrepo"
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/internal/redistest"
 	"github.com/seqfs/seqfs/internal/s3test"
 	"github.com/seqfs/seqfs/repo"
@@ -68,7 +66,7 @@ func TestCollectionsEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	for _, loc := range []string{filepath.Join(root, "master"), snap, rloc, back, s3loc} {
 		t.Run(filepath.Base(loc), func(t *testing.T) {
-			src, err := repo.Open(ctx, loc)
+			src, err := all.Open(ctx, loc)
 			if err != nil {
 				t.Fatal(err)
 			}

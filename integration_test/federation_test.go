@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/redis"
-	_ "github.com/seqfs/seqfs/backends/refget"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/federation"
 	"github.com/seqfs/seqfs/internal/redistest"
@@ -23,7 +23,7 @@ import (
 
 func openFacadeURL(t testing.TB, raw string) repo.Source {
 	t.Helper()
-	src, err := repo.Open(context.Background(), raw)
+	src, err := all.Open(context.Background(), raw)
 	if err != nil {
 		t.Fatalf("open %s: %v", raw, err)
 	}

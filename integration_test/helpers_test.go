@@ -197,7 +197,7 @@ func startRedisSample(t testing.TB) (*redistest.Server, string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.(redis.Copier).StoreCopy(ctx, seq, info, recs); err != nil {
+		if _, err := w.StoreCopy(ctx, seq, info, recs); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -259,8 +259,8 @@ func TestRESTCompliance(t *testing.T) {
 }
 
 // TestRESTSeqRepoBytes compares /seqrepo/1 and /refget/1 responses on the
-// sample byte for byte with seqrepo-rest-service's encoding (spec §9.2,
-// §9.4, §9.5).
+// sample byte for byte with seqrepo-rest-service's encoding (docs/format.md,
+// “REST encoding”, “/seqrepo/1” and “/refget/1”).
 func TestRESTSeqRepoBytes(t *testing.T) {
 	p := startRESTServe(t)
 	phiXAliases := []string{

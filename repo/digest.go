@@ -25,6 +25,14 @@ func (d Digests) VMC() string { return "GS_" + d.SeqID }
 // GA4GH returns the GA4GH identifier without the "ga4gh:" prefix ("SQ." + seq_id).
 func (d Digests) GA4GH() string { return "SQ." + d.SeqID }
 
+// Aliases returns the digest aliases SeqRepo stores with every sequence,
+// in the order it adds them: VMC, SHA1, MD5, SEGUID (the stored digest
+// namespaces, see IsStoredDigestNamespace).
+func (d Digests) Aliases() [4]NSAlias {
+	return [...]NSAlias{{Namespace: "VMC", Alias: d.VMC()}, {Namespace: "SHA1", Alias: d.SHA1},
+		{Namespace: "MD5", Alias: d.MD5}, {Namespace: "SEGUID", Alias: d.SEGUID}}
+}
+
 // TRUNC512 returns the refget v1 TRUNC512 digest (48 lowercase hex chars).
 func (d Digests) TRUNC512() string { return TRUNC512(d.SeqID) }
 

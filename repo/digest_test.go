@@ -13,8 +13,9 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-// digestVectors are the verified vectors of spec §4 (sequence → seq_id, MD5,
-// SHA1, SEGUID), computed by bioutils/SeqRepo.
+// digestVectors are the verified vectors of docs/format.md, “Digest test
+// vectors” (sequence → seq_id, MD5, SHA1, SEGUID), computed by
+// bioutils/SeqRepo.
 var digestVectors = []struct {
 	name, seq                string
 	seqID, md5, sha1, seguid string
@@ -63,9 +64,10 @@ func TestComputeDigestsVectors(t *testing.T) {
 	}
 }
 
-// TestUnnormalisedVector checks the spec's "acgt un-normalised" row (bioutils
-// normalize=False, which seqrepo never uses) with the standard library, and
-// that ComputeDigests does normalise, so it never produces that digest.
+// TestUnnormalisedVector checks the un-normalised acgt digests of
+// docs/format.md, “Digest test vectors” (bioutils normalize=False, which
+// seqrepo never uses) with the standard library, and that ComputeDigests does
+// normalise, so it never produces that digest.
 func TestUnnormalisedVector(t *testing.T) {
 	s512 := sha512.Sum512([]byte("acgt"))
 	s1 := sha1.Sum([]byte("acgt"))
@@ -185,5 +187,24 @@ func TestAlphabet(t *testing.T) {
 	a.Add([]byte("GA"))
 	if got := a.String(); got != "AGT" {
 		t.Errorf("AlphabetSet over pieces = %q, want AGT", got)
+	}
+}
+
+// TestDigestAliases checks that the digest aliases come in SeqRepo's order
+// and each lies in a stored digest namespace.
+func TestDigestAliases(t *testing.T) {
+	d, err := repo.ComputeDigests([]byte("ACGT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.Aliases()
+	want := [4]repo.NSAlias{{"VMC", "GS_" + d.SeqID}, {"SHA1", d.SHA1}, {"MD5", d.MD5}, {"SEGUID", d.SEGUID}}
+	if got != want {
+		t.Errorf("Aliases() = %v, want %v", got, want)
+	}
+	for _, a := range got {
+		if !repo.IsStoredDigestNamespace(a.Namespace) {
+			t.Errorf("%s is not a stored digest namespace", a.Namespace)
+		}
 	}
 }

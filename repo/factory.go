@@ -81,6 +81,9 @@ type Factory interface {
 // destination).
 type WriterFactory interface {
 	Factory
+	// WriterSchemes are the schemes, among Schemes, whose stores it
+	// writes.
+	WriterSchemes() []string
 	// OpenWriter opens the writable store at u, creating it if the backend
 	// does that (an empty SeqRepo instance).
 	OpenWriter(ctx context.Context, u *url.URL, settings Settings) (Writer, error)
@@ -174,11 +177,11 @@ func (r *Registry) OpenWriter(ctx context.Context, location string, settings Set
 		return nil, err
 	}
 	wf, ok := f.(WriterFactory)
-	if !ok {
+	if !ok || !slices.Contains(wf.WriterSchemes(), u.Scheme) {
 		var writable []string
-		for s, f := range r.byScheme {
-			if _, ok := f.(WriterFactory); ok {
-				writable = append(writable, s)
+		for _, f := range r.factories {
+			if wf, ok := f.(WriterFactory); ok {
+				writable = append(writable, wf.WriterSchemes()...)
 			}
 		}
 		sort.Strings(writable)
@@ -192,3 +195,18 @@ func (r *Registry) OpenWriter(ctx context.Context, location string, settings Set
 	return w, nil
 }
 
+// ParseLocation turns a source location into a URL: a string without a
+// "scheme://" is a local path and becomes a file URL.
+func ParseLocation(location string) (*url.URL, error) {
+	if location == "" {
+		return nil, fmt.Errorf("empty source location")
+	}
+	if !strings.Contains(location, "://") {
+		return &url.URL{Scheme: "file", Path: location}, nil
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return nil, fmt.Errorf("parse source %q: %w", location, err)
+	}
+	return u, nil
+}

@@ -8,76 +8,6 @@ import (
 	"strings"
 )
 
-// TranslateAPI2DB maps an API-level namespace and alias to the form stored in
-// SeqRepo's alias table, exactly as SeqRepo's translate_api2db does:
-// refseq (any case) → NCBI; ensembl → Ensembl; lrg → LRG;
-// sha512t24u:x → VMC:GS_x; ga4gh:SQ.x → VMC:GS_x (the first three characters
-// are dropped blindly). Anything else is returned unchanged.
-func TranslateAPI2DB(namespace, alias string) (string, string) {
-	switch {
-	case strings.EqualFold(namespace, "refseq"):
-		return "NCBI", alias
-	case namespace == "ensembl":
-		return "Ensembl", alias
-	case namespace == "lrg":
-		return "LRG", alias
-	case namespace == "sha512t24u":
-		if alias == "" {
-			return "VMC", alias
-		}
-		return "VMC", "GS_" + alias
-	case namespace == "ga4gh":
-		if alias == "" {
-			return "VMC", alias
-		}
-		if len(alias) < 3 {
-			return "VMC", "GS_"
-		}
-		return "VMC", "GS_" + alias[3:]
-	}
-	return namespace, alias
-}
-
-// APINamespaces are the namespace names that exist only at the API level and
-// are translated by TranslateAPI2DB (refseq is matched case-insensitively).
-var APINamespaces = []string{"refseq", "ensembl", "lrg", "ga4gh", "sha512t24u"}
-
-// TranslateDB2API returns the extra API-level records SeqRepo yields right
-// after a stored record: NCBI:a → refseq:a; Ensembl:a → ensembl:a;
-// LRG:a → lrg:a; VMC:GS_x → sha512t24u:x, ga4gh:SQ.x. Other records have none.
-func TranslateDB2API(a Alias) []Alias {
-	extra := func(ns, al string) Alias {
-		b := a
-		b.Namespace, b.Alias = ns, al
-		return b
-	}
-	switch a.Namespace {
-	case "NCBI":
-		return []Alias{extra("refseq", a.Alias)}
-	case "Ensembl":
-		return []Alias{extra("ensembl", a.Alias)}
-	case "LRG":
-		return []Alias{extra("lrg", a.Alias)}
-	case "VMC":
-		if strings.HasPrefix(a.Alias, "GS_") {
-			x := a.Alias[3:]
-			return []Alias{extra("sha512t24u", x), extra("ga4gh", "SQ."+x)}
-		}
-	}
-	return nil
-}
-
-// ExpandTranslations returns records with each record's DB→API translations
-// inserted right after it, the order in which SeqRepo lists aliases.
-func ExpandTranslations(records []Alias) []Alias {
-	out := make([]Alias, 0, len(records)*2)
-	for _, a := range records {
-		out = append(out, a)
-		out = append(out, TranslateDB2API(a)...)
-	}
-	return out
-}
-
 // IsPattern reports whether s is matched with LIKE rather than equality.
 func IsPattern(s string) bool { return strings.IndexByte(s, '%') >= 0 }
 
@@ -146,9 +76,9 @@ const (
 	// alias in any namespace, plus the digest forms SQ.x, ga4gh:SQ.x,
 	// md5:hex, 32-hex MD5 and 48-hex TRUNC512.
 	StyleSeqRepo Style = iota
-	// StyleREST is seqrepo-rest-service's heuristic (spec §9.3): ns:alias,
-	// namespaces inferred from accession syntax, hex digest prefixes, then
-	// any namespace.
+	// StyleREST is seqrepo-rest-service's heuristic (docs/format.md,
+	// “Identifier heuristic”): ns:alias, namespaces inferred from accession
+	// syntax, hex digest prefixes, then any namespace.
 	StyleREST
 	// StyleRefget accepts the refget v2 identifier forms (md5 and ga4gh
 	// digests with or without namespace, TRUNC512, namespaced aliases) and

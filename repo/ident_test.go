@@ -9,7 +9,8 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-// TestTranslateAPI2DB is the table of spec §3.2 plus its "consequences" list.
+// TestTranslateAPI2DB is the table of docs/format.md, “Namespace
+// translation”, plus the consequences listed there.
 func TestTranslateAPI2DB(t *testing.T) {
 	tests := []struct {
 		ns, alias     string
@@ -227,7 +228,7 @@ func TestCandidates(t *testing.T) {
 		{"seqrepo explicit namespace", "NC_001422.1", "refseq", repo.StyleSeqRepo, []C{{"refseq", "NC_001422.1"}}},
 		{"seqrepo explicit namespace wins over digest", phixMD5, "test", repo.StyleSeqRepo, []C{{"test", phixMD5}}},
 
-		// StyleREST: spec §9.3.
+		// StyleREST: docs/format.md, “Identifier heuristic”.
 		{"rest ns:alias", "refseq:NM_000551.3", "", repo.StyleREST, []C{{"refseq", "NM_000551.3"}}},
 		{"rest split at first colon", "a:b:c", "", repo.StyleREST, []C{{"a", "b:c"}}},
 		{"rest ga4gh", "ga4gh:SQ." + phixSeqID, "", repo.StyleREST, []C{{"ga4gh", "SQ." + phixSeqID}}},
@@ -302,7 +303,8 @@ func TestCandidateQuery(t *testing.T) {
 	}
 }
 
-// TestCheckCoordinates is the pysam table of spec §6.4 on "SMELLASSWEET".
+// TestCheckCoordinates is the pysam table of docs/format.md, “Coordinates”,
+// on "SMELLASSWEET".
 func TestCheckCoordinates(t *testing.T) {
 	const seq = "SMELLASSWEET"
 	const none = repo.ToEnd

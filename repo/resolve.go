@@ -95,10 +95,10 @@ func Collect[T any](seq func(yield func(T, error) bool)) ([]T, error) {
 // ToEnd as an end coordinate means "to the end of the sequence".
 const ToEnd = math.MaxInt64
 
-// CheckCoordinates applies pysam's rules (spec §6.4) to interbase start/end
-// (end may be ToEnd) for a sequence of the given length and returns the
-// clipped range. start < 0 or start > end is an error; start ≥ length gives
-// an empty range; end is clipped to length.
+// CheckCoordinates applies pysam's rules (docs/format.md, “Coordinates”) to
+// interbase start/end (end may be ToEnd) for a sequence of the given length
+// and returns the clipped range. start < 0 or start > end is an error; start
+// ≥ length gives an empty range; end is clipped to length.
 func CheckCoordinates(start, end, length int64) (int64, int64, error) {
 	if start < 0 {
 		return 0, 0, &CoordinateError{Msg: fmt.Sprintf("start out of range (%d)", start)}

@@ -176,7 +176,7 @@ func TestResolveEmptyAlias(t *testing.T) {
 func TestAliasesAndTranslate(t *testing.T) {
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
-	// translate_alias("coin", namespace="en") of spec §6.3.
+	// translate_alias("coin", namespace="en") of docs/format.md, “Alias lookup”.
 	got, err := repo.Translate(ctx, src, "en:coin", nil)
 	if err != nil {
 		t.Fatal(err)

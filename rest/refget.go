@@ -134,11 +134,12 @@ type refgetAlias struct {
 	NamingAuthority string `json:"naming_authority"`
 }
 
-// digestNamespaces are stored digest aliases (not names) and API-level
-// digest translations; v2 metadata reports them in their own fields.
-var digestNamespaces = map[string]bool{"MD5": true, "SHA1": true, "SEGUID": true, "VMC": true, "sha512t24u": true, "ga4gh": true,
-	// DB names whose API translation (refseq, ensembl, lrg) follows them.
-	"NCBI": true, "Ensembl": true, "LRG": true}
+// namingAuthority reports whether v2 metadata lists aliases of namespace ns
+// under "aliases": not digests (reported in their own fields) and not the
+// DB form of an API-level namespace, whose API-level copy follows it.
+func namingAuthority(ns string) bool {
+	return !repo.IsDigestNamespace(ns) && !repo.IsTranslatedNamespace(ns)
+}
 
 // metadataV2 serves GET /sequence/{id}/metadata (refget v2).
 func (s *Server) metadataV2(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +159,7 @@ func (s *Server) metadataV2(w http.ResponseWriter, r *http.Request) {
 	}
 	list := []refgetAlias{}
 	for _, a := range aliases {
-		if !digestNamespaces[a.Namespace] {
+		if namingAuthority(a.Namespace) {
 			list = append(list, refgetAlias{Alias: a.Alias, NamingAuthority: a.Namespace})
 		}
 	}
@@ -227,8 +228,8 @@ func (s *Server) serviceInfoV2(w http.ResponseWriter, r *http.Request) {
 	idTypes := []string{}
 	if nss, err := s.src.Namespaces(r.Context()); err == nil {
 		for _, ns := range nss {
-			if !digestNamespaces[ns] || ns == "NCBI" || ns == "Ensembl" || ns == "LRG" {
-				idTypes = append(idTypes, apiNamespace(ns))
+			if !repo.IsDigestNamespace(ns) {
+				idTypes = append(idTypes, repo.NamespaceDB2API(ns))
 			}
 		}
 	} else {
@@ -258,17 +259,4 @@ func (s *Server) serviceInfoV2(w http.ResponseWriter, r *http.Request) {
 			"supported_api_versions": []string{"1.0", "2.0"},
 		},
 	})
-}
-
-// apiNamespace returns the API (naming authority) name of a DB namespace.
-func apiNamespace(ns string) string {
-	switch ns {
-	case "NCBI":
-		return "refseq"
-	case "Ensembl":
-		return "ensembl"
-	case "LRG":
-		return "lrg"
-	}
-	return ns
 }

@@ -11,7 +11,7 @@ import (
 
 // This file holds the seqrepo-rest-service compatible endpoints
 // (/seqrepo/1 and /refget/1), which follow that service's order of checks
-// and its encodings (see spec §9).
+// and its encodings (see docs/format.md, “seqrepo-rest-service”).
 
 // pyParams validates the query string as connexion's strict validation
 // does: only the named parameters are allowed, and start/end must be
@@ -169,7 +169,7 @@ func (s *Server) pyResolve(w http.ResponseWriter, r *http.Request, id string, ct
 }
 
 // sequenceRefget1 serves GET /refget/1/sequence/{id} with
-// seqrepo-rest-service's algorithm (spec §9.5).
+// seqrepo-rest-service's algorithm (docs/format.md, “/refget/1”).
 func (s *Server) sequenceRefget1(w http.ResponseWriter, r *http.Request) {
 	start, end, ok := pyParams(w, r, true)
 	if !ok || !refget1AcceptOK(w, r) {

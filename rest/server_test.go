@@ -299,7 +299,7 @@ func TestMetadataAndServiceInfoV2(t *testing.T) {
 }
 
 // TestSeqRepoAPI checks /seqrepo/1 byte for byte against the encoding of
-// seqrepo-rest-service (spec §9.2, §9.4).
+// seqrepo-rest-service (docs/format.md, “REST encoding” and “/seqrepo/1”).
 func TestSeqRepoAPI(t *testing.T) {
 	f := newFixture(t, Options{Root: "/srv/seqrepo/x"})
 	dC, _ := repo.ComputeDigests([]byte("ACGTN"))
@@ -371,8 +371,8 @@ func TestSeqRepoAPI(t *testing.T) {
 	}
 }
 
-// TestRefgetV1 checks /refget/1 against spec §9.5 and the compliance
-// suite's expectations.
+// TestRefgetV1 checks /refget/1 against docs/format.md, “/refget/1”, and the
+// compliance suite's expectations.
 func TestRefgetV1(t *testing.T) {
 	f := newFixture(t, Options{})
 	A := f.seqA

@@ -41,7 +41,7 @@ func TestCollections(t *testing.T) {
 				t.Fatal(err)
 			}
 			repotest.Run(t, func(t *testing.T) repo.Source {
-				src, err := repo.Open(ctx, loc)
+				src, err := repotest.OpenVia(ctx, Factory{}, loc)
 				if err != nil {
 					t.Fatal(err)
 				}

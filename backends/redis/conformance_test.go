@@ -84,7 +84,7 @@ func loadSample(t testing.TB, srvURL string, exact bool) string {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	copyInto(t, openSample(t), w.(*Writer), exact)
+	copyInto(t, openSample(t), w, exact)
 	return loc
 }
 
@@ -102,7 +102,7 @@ func runConformance(t *testing.T, srvURL string) {
 	t.Helper()
 	loc := loadSample(t, srvURL, true)
 	repotest.Run(t, func(t *testing.T) repo.Source {
-		src, err := repo.Open(context.Background(), loc)
+		src, err := repotest.OpenVia(context.Background(), Factory{}, loc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +116,7 @@ func TestSameAnswersAsSeqRepo(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
 	want := openSample(t)
-	got, err := repo.Open(ctx, loadSample(t, srv.URL(), true))
+	got, err := repotest.OpenVia(ctx, Factory{}, loadSample(t, srv.URL(), true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestSameAnswersAsSeqRepo(t *testing.T) {
 
 	// A copy through the plain Writer.Store has the same aliases and
 	// sequences; only the timestamps are the copy's.
-	plain, err := repo.Open(ctx, loadSample(t, srv.URL(), false))
+	plain, err := repotest.OpenVia(ctx, Factory{}, loadSample(t, srv.URL(), false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,9 +299,9 @@ func TestRoundTripLarger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	copyInto(t, orig, w.(*Writer), true)
+	copyInto(t, orig, w, true)
 	w.Close()
-	rs, err := repo.Open(ctx, loc)
+	rs, err := repotest.OpenVia(ctx, Factory{}, loc)
 	if err != nil {
 		t.Fatal(err)
 	}

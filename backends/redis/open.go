@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,21 +26,44 @@ const DefaultPartSize = 256 << 20
 // maxPartSize is Redis's default proto-max-bulk-len (512 MB).
 const maxPartSize = 512 << 20
 
-// Schemes are the URL schemes this package registers with repo.Register.
-var Schemes = []string{"redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel"}
+// schemes are the URL schemes of Redis stores.
+var schemes = []string{"redis", "rediss", "redis+unix", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel"}
 
-func init() {
-	// go-redis logs every failed dial; while a server is down that is a
-	// flood. Our errors already name the server, so its log goes to slog at
-	// debug level.
-	goredis.SetLogger(debugLogger{})
-	for _, s := range Schemes {
-		repo.Register(s, func(ctx context.Context, u *url.URL) (repo.Source, error) {
-			return Open(ctx, u)
-		})
-		repo.RegisterWriter(s, OpenWriter)
-	}
+// Factory opens Redis stores (redis://, rediss://, redis+unix://,
+// redis+cluster://, redis+sentinel:// and their TLS forms) for reading and
+// writing. Everything is configured by the URL; it has no settings.
+type Factory struct{}
+
+var _ repo.WriterFactory = Factory{}
+
+// Name returns "redis".
+func (Factory) Name() string { return "redis" }
+
+// Schemes returns the Redis URL schemes.
+func (Factory) Schemes() []string { return slices.Clone(schemes) }
+
+// Settings returns none: a Redis store is configured by its URL.
+func (Factory) Settings() []repo.Setting { return nil }
+
+// Open connects to the store at u (see Open).
+func (Factory) Open(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Source, error) {
+	return Open(ctx, u)
 }
+
+// WriterSchemes returns every Redis scheme: all are writable.
+func (f Factory) WriterSchemes() []string { return f.Schemes() }
+
+// OpenWriter connects to the store at u for writing (see OpenWriter).
+func (Factory) OpenWriter(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Writer, error) {
+	return OpenWriter(ctx, u)
+}
+
+// RouteLibraryLog sends go-redis's log to slog at debug level. go-redis
+// logs every failed dial, a flood while a server is down, and our errors
+// already name the server. Its logger is global to the process, so only a
+// program calls this (seqfs does at start-up); importing the package
+// changes nothing.
+func RouteLibraryLog() { goredis.SetLogger(debugLogger{}) }
 
 type debugLogger struct{}
 
@@ -219,7 +243,7 @@ func OpenOptions(ctx context.Context, o Options) (*Source, error) {
 
 // OpenWriter connects to the Redis named by u for writing, creating the
 // format key on an empty prefix. It is the writer opener for `seqfs copy`.
-func OpenWriter(ctx context.Context, u *url.URL) (repo.Writer, error) {
+func OpenWriter(ctx context.Context, u *url.URL) (*Writer, error) {
 	o, err := ParseURL(u)
 	if err != nil {
 		return nil, err
@@ -235,20 +259,6 @@ func OpenWriterOptions(ctx context.Context, o Options) (*Writer, error) {
 		return nil, err
 	}
 	return newWriter(s), nil
-}
-
-// IsRedisURL reports whether location names a Redis store.
-func IsRedisURL(location string) bool {
-	scheme, _, ok := strings.Cut(location, "://")
-	if !ok {
-		return false
-	}
-	for _, s := range Schemes {
-		if scheme == s {
-			return true
-		}
-	}
-	return false
 }
 
 // checkFormat reads the format key; create writes it when it is missing.

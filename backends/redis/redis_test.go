@@ -19,6 +19,7 @@ import (
 	"github.com/seqfs/seqfs/internal/redistest"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/repo/repotest"
 )
 
 func mustURL(t testing.TB, s string) *url.URL {
@@ -616,7 +617,7 @@ func TestCluster(t *testing.T) {
 	if err := w.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	src, err := repo.Open(ctx, cl.URL()+"?prefix=c")
+	src, err := repotest.OpenVia(ctx, Factory{}, cl.URL()+"?prefix=c")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -664,7 +665,7 @@ func TestSentinel(t *testing.T) {
 	if err := w.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	src, err := repo.Open(ctx, loc)
+	src, err := repotest.OpenVia(ctx, Factory{}, loc)
 	if err != nil {
 		t.Fatal(err)
 	}

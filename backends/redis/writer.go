@@ -131,8 +131,8 @@ func (w *Writer) store(ctx context.Context, seq []byte, wantID string, seqAdded 
 	}
 	var wants []aliasIn
 	if digestAliases {
-		for _, k := range []nsAlias{{"VMC", d.VMC()}, {"SHA1", d.SHA1}, {"MD5", d.MD5}, {"SEGUID", d.SEGUID}} {
-			wants = append(wants, aliasIn{k: k, current: true})
+		for _, a := range d.Aliases() {
+			wants = append(wants, aliasIn{k: nsAlias{a.Namespace, a.Alias}, current: true})
 		}
 	}
 	type histKey struct {

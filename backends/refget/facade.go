@@ -16,13 +16,28 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-func init() {
-	for _, s := range []string{"refget+http", "refget+https"} {
-		repo.Register(s, func(ctx context.Context, u *url.URL) (repo.Source, error) { return Open(ctx, u) })
-	}
-	for _, s := range []string{"seqrepo+http", "seqrepo+https"} {
-		repo.Register(s, func(ctx context.Context, u *url.URL) (repo.Source, error) { return Open(ctx, u) })
-	}
+// Factory opens read-only façades over refget v2 servers (refget+http://,
+// refget+https://) and seqrepo-rest-services (seqrepo+http://,
+// seqrepo+https://). Everything is configured by the URL; it has no
+// settings.
+type Factory struct{}
+
+var _ repo.Factory = Factory{}
+
+// Name returns "refget".
+func (Factory) Name() string { return "refget" }
+
+// Schemes returns the four façade schemes.
+func (Factory) Schemes() []string {
+	return []string{"refget+http", "refget+https", "seqrepo+http", "seqrepo+https"}
+}
+
+// Settings returns none: a façade is configured by its URL.
+func (Factory) Settings() []repo.Setting { return nil }
+
+// Open returns the façade for u (see Open).
+func (Factory) Open(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Source, error) {
+	return Open(ctx, u)
 }
 
 // Source is a read-only repo.Source over a refget v2 server or a

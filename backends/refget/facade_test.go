@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/seqfs/seqfs/backends/seqrepo"
+	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
 	"github.com/seqfs/seqfs/repo/repotest"
@@ -24,7 +24,7 @@ import (
 // openLocal opens the bundled sample instance.
 func openLocal(t testing.TB) repo.Source {
 	t.Helper()
-	src, err := repo.Open(context.Background(), testutil.SampleInstance())
+	src, err := seqrepo.Open(context.Background(), testutil.SampleInstance(), seqrepo.Options{})
 	if err != nil {
 		t.Fatalf("open sample: %v", err)
 	}

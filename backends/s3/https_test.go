@@ -25,7 +25,7 @@ import (
 // the package has no option to pass a CA. So the trusting half of each
 // test runs in a child process of this test binary started with
 // SSL_CERT_FILE pointing at the test CA (and no system bundle), as a user
-// with a private CA would run seqfs, and calls repo.Open there. The
+// with a private CA would run seqfs, and opens it there. The
 // untrusting half runs in this process, whose roots do not include the CA.
 
 // tlsChildEnv is set in the child process to the location to read.
@@ -51,7 +51,7 @@ func checkUntrusted(t *testing.T, loc, mention string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	src, err := repo.Open(ctx, loc)
+	src, err := openEnv(ctx, loc)
 	if err == nil {
 		src.Close()
 		t.Fatalf("open %s succeeded without trusting the server's CA", loc)
@@ -105,7 +105,7 @@ func httpsChild(t *testing.T, loc string) {
 	lu.Host = "localhost:" + lu.Port()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	src, err := repo.Open(ctx, lu.String())
+	src, err := openEnv(ctx, lu.String())
 	if err == nil {
 		src.Close()
 		t.Fatalf("open %s succeeded with a certificate for 127.0.0.1 only", lu)
@@ -133,7 +133,7 @@ func TestS3HTTPSEndpoint(t *testing.T) {
 }
 
 func s3HTTPSChild(t *testing.T, loc string) {
-	st, err := s3.UploadInstance(context.Background(), testutil.SampleInstance(), loc)
+	st, err := s3.UploadInstance(context.Background(), testutil.SampleInstance(), loc, envConfig())
 	if err != nil {
 		t.Fatalf("UploadInstance over https: %v", err)
 	}

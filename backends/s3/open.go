@@ -1,8 +1,8 @@
 // Package s3 reads SeqRepo instances stored remotely, in S3 (s3://bucket/
 // prefix, for example after "aws s3 sync" of an instance directory) or on
 // any HTTP(S) server that supports Range requests, without downloading
-// them: it provides a byte-range seqrepo.Storage for each and registers the
-// "s3", "http" and "https" source schemes, which open the instance with
+// them: it provides a byte-range seqrepo.Storage for each, and its Factory
+// opens the "s3", "http" and "https" source schemes with
 // seqrepo.OpenStorage.
 //
 // Remote files are read in aligned chunks (DefaultChunkSize) through one
@@ -24,38 +24,19 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"sync"
 
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/repo"
 )
-
-func init() {
-	repo.Register("s3", openS3URL)
-	repo.Register("http", openHTTPURL)
-	repo.Register("https", openHTTPURL)
-}
-
-var (
-	statsMu  sync.Mutex
-	statsOut io.Writer
-)
-
-// PrintStatsOnClose makes every remote Instance opened through the source
-// registry print its request and byte counters to w when closed (the
-// --s3-stats flag); nil turns it off. They are always logged at debug
-// level.
-func PrintStatsOnClose(w io.Writer) {
-	statsMu.Lock()
-	statsOut = w
-	statsMu.Unlock()
-}
 
 // Instance is a remote SeqRepo instance: a *seqrepo.Instance read from a
 // Storage. It implements repo.Source.
 type Instance struct {
 	*seqrepo.Instance
 	storage *Storage
+	// statsOut, when set, receives the storage's counters at Close (the
+	// s3-stats setting).
+	statsOut io.Writer
 }
 
 // Storage returns the instance's storage (for its Stats).
@@ -67,11 +48,8 @@ func (i *Instance) Close() error {
 	s := i.storage.Stats()
 	slog.Debug("remote instance closed", "location", i.storage.String(), "requests", s.Requests, "bytes", s.Bytes,
 		"retries", s.Retries, "errors", s.Errors)
-	statsMu.Lock()
-	w := statsOut
-	statsMu.Unlock()
-	if w != nil {
-		fmt.Fprintf(w, "seqfs: %s: %s\n", i.storage.String(), s)
+	if i.statsOut != nil {
+		fmt.Fprintf(i.statsOut, "seqfs: %s: %s\n", i.storage.String(), s)
 	}
 	return err
 }
@@ -98,25 +76,29 @@ func OpenInstance(ctx context.Context, st *Storage, opts seqrepo.Options) (*Inst
 	return &Instance{Instance: inst, storage: latest}, nil
 }
 
-func openS3URL(ctx context.Context, u *url.URL) (repo.Source, error) {
-	bucket, prefix, cfg, err := ParseS3URL(u, Defaults())
-	if err != nil {
-		return nil, err
-	}
-	st, err := NewS3Storage(ctx, bucket, prefix, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return OpenInstance(ctx, st, seqrepo.Options{})
-}
-
-func openHTTPURL(ctx context.Context, u *url.URL) (repo.Source, error) {
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s: query and fragment are not supported in an instance URL", u.Redacted())
-	}
-	st, err := NewHTTPStorage(u.String())
-	if err != nil {
-		return nil, err
+// openURL opens the instance at an s3:// URL (its query overriding base)
+// or an http(s):// URL.
+func openURL(ctx context.Context, u *url.URL, base Config) (*Instance, error) {
+	var st *Storage
+	switch u.Scheme {
+	case "s3":
+		bucket, prefix, cfg, err := ParseS3URL(u, base)
+		if err != nil {
+			return nil, err
+		}
+		if st, err = NewS3Storage(ctx, bucket, prefix, cfg); err != nil {
+			return nil, err
+		}
+	case "http", "https":
+		if u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%s: query and fragment are not supported in an instance URL", u.Redacted())
+		}
+		var err error
+		if st, err = NewHTTPStorage(u.String()); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%s: not an s3:// or http(s):// URL", u.Redacted())
 	}
 	return OpenInstance(ctx, st, seqrepo.Options{})
 }

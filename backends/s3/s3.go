@@ -7,10 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,11 +26,13 @@ import (
 )
 
 // Config selects and tunes the S3 service. The zero value uses the
-// standard AWS configuration: credential chain, shared config files,
-// AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL.
+// standard AWS configuration read by the AWS SDK: credential chain, shared
+// config files, AWS_REGION. The package itself reads no environment
+// variables: the command line maps AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
+// to the s3-endpoint setting.
 type Config struct {
 	// Endpoint is the S3 endpoint URL (an S3-compatible server such as
-	// versitygw or MinIO). It overrides AWS_ENDPOINT_URL_S3. Path-style
+	// versitygw or MinIO). Path-style
 	// addressing is used whenever an endpoint is set.
 	Endpoint string
 	// Region is the bucket's region; empty means the configured region,
@@ -48,36 +48,6 @@ type Config struct {
 	// MaxAttempts bounds the tries of one request (default 8); retries
 	// back off exponentially with jitter.
 	MaxAttempts int
-}
-
-var (
-	defaultsMu sync.Mutex
-	defaults   Config
-)
-
-// SetDefaults sets the Config used by s3:// URLs opened through the source
-// registry (the --s3-endpoint flag); URL query parameters override it.
-func SetDefaults(c Config) {
-	defaultsMu.Lock()
-	defaults = c
-	defaultsMu.Unlock()
-}
-
-// Defaults returns the Config set by SetDefaults.
-func Defaults() Config {
-	defaultsMu.Lock()
-	defer defaultsMu.Unlock()
-	return defaults
-}
-
-// endpointFromEnv returns the S3 endpoint the environment sets.
-func endpointFromEnv() string {
-	for _, v := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
-		if e := os.Getenv(v); e != "" {
-			return e
-		}
-	}
-	return ""
 }
 
 // s3Fetcher reads objects of one bucket.
@@ -110,9 +80,6 @@ func NewS3Storage(ctx context.Context, bucket, prefix string, cfg Config) (*Stor
 func newClient(ctx context.Context, bucket string, cfg Config) (*s3.Client, string, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 8
-	}
-	if cfg.Endpoint == "" {
-		cfg.Endpoint = endpointFromEnv()
 	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {

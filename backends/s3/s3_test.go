@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/s3"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/internal/s3test"
@@ -33,11 +34,23 @@ func startS3(t *testing.T) *s3test.Server {
 	return srv
 }
 
+// envConfig is the Config the seqfs command line makes of the environment
+// that startS3 sets (AWS_ENDPOINT_URL_S3 becomes --s3-endpoint).
+func envConfig() s3.Config {
+	return s3.Config{Endpoint: os.Getenv("AWS_ENDPOINT_URL_S3")}
+}
+
+// openEnv opens loc with the built-in backends and the endpoint setting of
+// envConfig.
+func openEnv(ctx context.Context, loc string) (repo.Source, error) {
+	return all.Registry().Open(ctx, loc, repo.Settings{s3.SettingEndpoint: envConfig().Endpoint})
+}
+
 // upload publishes a local instance under prefix and returns its URL.
 func upload(t *testing.T, dir, prefix string) string {
 	t.Helper()
 	u := "s3://seqrepo/" + prefix
-	st, err := s3.UploadInstance(context.Background(), dir, u)
+	st, err := s3.UploadInstance(context.Background(), dir, u, envConfig())
 	if err != nil {
 		t.Fatalf("UploadInstance %s: %v", dir, err)
 	}
@@ -130,7 +143,7 @@ func openLocal(t *testing.T, dir string) repo.Source {
 
 func openURL(t *testing.T, u string) repo.Source {
 	t.Helper()
-	src, err := repo.Open(context.Background(), u)
+	src, err := openEnv(context.Background(), u)
 	if err != nil {
 		t.Fatalf("open %s: %v", u, err)
 	}
@@ -204,7 +217,7 @@ func TestS3Errors(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			src, err := repo.Open(ctx, tc.url)
+			src, err := openEnv(ctx, tc.url)
 			if err == nil {
 				src.Close()
 				t.Fatalf("open %s succeeded", tc.url)
@@ -353,7 +366,7 @@ func TestHTTPSample(t *testing.T) {
 		compareAll(t, openLocal(t, testutil.SampleInstance()), remote)
 	})
 	t.Run("NotFound", func(t *testing.T) {
-		_, err := repo.Open(context.Background(), srv.URL+"/nothing")
+		_, err := openEnv(context.Background(), srv.URL+"/nothing")
 		if !errors.Is(err, repo.ErrNotFound) || !strings.Contains(err.Error(), "/nothing/aliases.sqlite3") {
 			t.Errorf("open of a missing instance: %v", err)
 		}
@@ -405,14 +418,14 @@ func TestHTTPRetriesAndErrors(t *testing.T) {
 	mu.Lock()
 	status = http.StatusForbidden
 	mu.Unlock()
-	_, err := repo.Open(ctx, srv.URL+"/master")
+	_, err := openEnv(ctx, srv.URL+"/master")
 	if err == nil || !strings.Contains(err.Error(), "access denied") || !strings.Contains(err.Error(), "/master/aliases.sqlite3") {
 		t.Errorf("open with 403: %v", err)
 	}
 }
 
 func TestUploadRefusesNonInstance(t *testing.T) {
-	_, err := s3.UploadInstance(context.Background(), t.TempDir(), "s3://b/p?endpoint=http://127.0.0.1:1")
+	_, err := s3.UploadInstance(context.Background(), t.TempDir(), "s3://b/p?endpoint=http://127.0.0.1:1", s3.Config{})
 	if err == nil || !strings.Contains(err.Error(), "not a SeqRepo instance") {
 		t.Errorf("upload of an empty directory: %v", err)
 	}

@@ -41,14 +41,15 @@ func uploadable(rel string) bool {
 }
 
 // UploadInstance copies the SeqRepo instance in the local directory
-// localDir to s3URL (s3://bucket/prefix[?endpoint=…&region=…]) in the
+// localDir to s3URL (s3://bucket/prefix[?endpoint=…&region=…]; the
+// query overrides base) in the
 // SeqRepo layout, so that it opens with seqfs -s s3://bucket/prefix (and
 // "aws s3 sync" would have made the same keys). Objects are written with
 // up to 8 uploads at once; the databases are uploaded last so that a
 // reader never sees databases that reference missing sequence files. An
 // instance whose database has uncheckpointed WAL content is refused.
-func UploadInstance(ctx context.Context, localDir, s3URL string) (UploadStats, error) {
-	return uploadInstance(ctx, localDir, s3URL, nil)
+func UploadInstance(ctx context.Context, localDir, s3URL string, base Config) (UploadStats, error) {
+	return uploadInstance(ctx, localDir, s3URL, base, nil)
 }
 
 // fileStamp identifies one version of a local file.
@@ -59,12 +60,12 @@ type fileStamp struct {
 
 // uploadInstance is UploadInstance; when done is not nil, files whose
 // stamp it records are skipped and uploaded files are recorded in it.
-func uploadInstance(ctx context.Context, localDir, s3URL string, done map[string]fileStamp) (UploadStats, error) {
+func uploadInstance(ctx context.Context, localDir, s3URL string, base Config, done map[string]fileStamp) (UploadStats, error) {
 	u, err := url.Parse(s3URL)
 	if err != nil {
 		return UploadStats{}, fmt.Errorf("parse %s: %w", s3URL, err)
 	}
-	bucket, prefix, cfg, err := ParseS3URL(u, Defaults())
+	bucket, prefix, cfg, err := ParseS3URL(u, base)
 	if err != nil {
 		return UploadStats{}, err
 	}

@@ -12,10 +12,6 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-func init() {
-	repo.RegisterWriter("s3", openS3Writer)
-}
-
 // Writer writes a SeqRepo instance to S3 ("seqfs copy SRC s3://…"): it
 // stores into a temporary local instance with the SeqRepo writer and, on
 // every Commit, uploads the files that changed since the last one (the
@@ -25,6 +21,7 @@ func init() {
 type Writer struct {
 	*seqrepo.Writer
 	tmp, dir, dst string
+	cfg           Config
 
 	mu       sync.Mutex
 	uploaded map[string]fileStamp
@@ -32,18 +29,15 @@ type Writer struct {
 
 var _ repo.Writer = (*Writer)(nil)
 
-func openS3Writer(ctx context.Context, u *url.URL) (repo.Writer, error) {
-	return OpenWriter(ctx, u.String())
-}
-
-// OpenWriter returns a Writer for an s3:// URL. The destination should be
-// empty: the instance written replaces what is under the prefix key by key.
-func OpenWriter(ctx context.Context, s3URL string) (*Writer, error) {
+// OpenWriter returns a Writer for an s3:// URL (its query overrides base).
+// The destination should be empty: the instance written replaces what is
+// under the prefix key by key.
+func OpenWriter(ctx context.Context, s3URL string, base Config) (*Writer, error) {
 	u, err := url.Parse(s3URL)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", s3URL, err)
 	}
-	if _, _, _, err := ParseS3URL(u, Defaults()); err != nil {
+	if _, _, _, err := ParseS3URL(u, base); err != nil {
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "seqfs-s3-writer-")
@@ -60,7 +54,7 @@ func OpenWriter(ctx context.Context, s3URL string) (*Writer, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	return &Writer{Writer: w, tmp: tmp, dir: dir, dst: s3URL, uploaded: map[string]fileStamp{}}, nil
+	return &Writer{Writer: w, tmp: tmp, dir: dir, dst: s3URL, cfg: base, uploaded: map[string]fileStamp{}}, nil
 }
 
 // Commit commits the local instance and uploads what changed.
@@ -70,7 +64,7 @@ func (w *Writer) Commit(ctx context.Context) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, err := uploadInstance(ctx, w.dir, w.dst, w.uploaded); err != nil {
+	if _, err := uploadInstance(ctx, w.dir, w.dst, w.cfg, w.uploaded); err != nil {
 		return fmt.Errorf("commit to %s: %w", w.dst, err)
 	}
 	return nil

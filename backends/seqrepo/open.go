@@ -38,7 +38,7 @@ import (
 	"github.com/seqfs/seqfs/sqlitevfs"
 )
 
-// Layout of an instance directory (spec §1.2).
+// Layout of an instance directory (docs/format.md, “Instance directory”).
 const (
 	// AliasesDBFile is the alias database, directly inside the instance.
 	AliasesDBFile = "aliases.sqlite3"
@@ -82,8 +82,8 @@ func SeqInfoDBPath(instanceDir string) string {
 }
 
 // InstanceNameRE matches the names of local instance directories in a root
-// directory, as SeqRepo's CLI recognises them (spec §1.1): years 2010-2029,
-// hyphens optional.
+// directory, as SeqRepo's CLI recognises them (docs/format.md, “Root
+// directory”): years 2010-2029, hyphens optional.
 var InstanceNameRE = regexp.MustCompile(`^20[12]\d-?\d\d-?\d\d$`)
 
 // Options tunes an Instance. The zero value gives the defaults.
@@ -145,10 +145,6 @@ type Instance struct {
 }
 
 var _ repo.Source = (*Instance)(nil)
-
-func init() {
-	repo.Register("file", openFileURL)
-}
 
 // openFileURL opens file:///path (or a plain path) as a SeqRepo instance or
 // root directory.
@@ -478,7 +474,8 @@ func (i *Instance) Close() error {
 }
 
 // Stats summarises an instance for "seqfs status" (SeqRepo's show-status):
-// the two queries of spec §6.5 plus the instance's size on disk.
+// the two queries of docs/format.md, “Statistics”, plus the instance's size
+// on disk.
 type Stats struct {
 	// Sequences, Residues and Files come from seqinfo.
 	Sequences, Residues, Files int64
@@ -602,4 +599,33 @@ func parseAddedPair(a, b sql.NullString) (time.Time, time.Time, error) {
 		}
 	}
 	return ta, tb, nil
+}
+
+// Factory opens SeqRepo instances and root directories on local disk (plain
+// paths and file:// URLs) and writes instances there, creating an empty
+// one when the directory holds none. It has no settings.
+type Factory struct{}
+
+var _ repo.WriterFactory = Factory{}
+
+// Name returns "seqrepo".
+func (Factory) Name() string { return "seqrepo" }
+
+// Schemes returns "file", the scheme of local paths.
+func (Factory) Schemes() []string { return []string{"file"} }
+
+// Settings returns none.
+func (Factory) Settings() []repo.Setting { return nil }
+
+// Open opens the instance or root directory at u.
+func (Factory) Open(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Source, error) {
+	return openFileURL(ctx, u)
+}
+
+// WriterSchemes returns "file".
+func (f Factory) WriterSchemes() []string { return f.Schemes() }
+
+// OpenWriter opens the instance at u for writing (see the type).
+func (Factory) OpenWriter(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Writer, error) {
+	return openWriterURL(ctx, u)
 }

@@ -64,7 +64,7 @@ func TestConformanceTinyLimits(t *testing.T) {
 
 func TestConformanceViaRegistry(t *testing.T) {
 	repotest.Run(t, func(t *testing.T) repo.Source {
-		src, err := repo.Open(context.Background(), "file://"+testutil.SampleInstance())
+		src, err := repotest.OpenVia(context.Background(), Factory{}, "file://"+testutil.SampleInstance())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,7 +426,7 @@ func TestRootDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, loc := range []string{root, "file://" + root, filepath.Join(root, LatestLinkName)} {
-		src, err := repo.Open(ctx, loc)
+		src, err := repotest.OpenVia(ctx, Factory{}, loc)
 		if err != nil {
 			t.Fatalf("Open(%s): %v", loc, err)
 		}
@@ -439,7 +439,7 @@ func TestRootDirectory(t *testing.T) {
 		}
 		inst.Close()
 	}
-	if _, err := repo.Open(ctx, "file://otherhost/x"); err == nil {
+	if _, err := repotest.OpenVia(ctx, Factory{}, "file://otherhost/x"); err == nil {
 		t.Error("file URL with a host accepted")
 	}
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // The DDL of both databases exactly as Python SeqRepo's yoyo migrations
-// create it (spec §2), so sqlite_master holds byte-identical statements and
-// Python's migrations see the databases as current.
+// create it (docs/format.md, “Databases”), so sqlite_master holds
+// byte-identical statements and Python's migrations see the databases as
+// current.
 const (
 	// schemaYoyoDDL creates yoyo-migrations' bookkeeping tables (version 2
 	// layout), in the order yoyo creates them.

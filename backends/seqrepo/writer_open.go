@@ -9,10 +9,6 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-func init() {
-	repo.RegisterWriter("file", openWriterURL)
-}
-
 // openWriterURL opens file:///path (or a plain path) for writing, creating
 // an empty instance there first if it holds none.
 func openWriterURL(ctx context.Context, u *url.URL) (repo.Writer, error) {

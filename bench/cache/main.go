@@ -56,6 +56,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/redis"
 	"github.com/seqfs/seqfs/backends/s3"
 	"github.com/seqfs/seqfs/backends/seqrepo"
@@ -177,7 +178,7 @@ func (b *bench) check(name string, src repo.Source) func([]byte, int64) error {
 
 // openS3 opens a fresh instance: its chunk and BGZF caches are empty.
 func (b *bench) openS3() (*s3.Instance, error) {
-	src, err := repo.Open(b.ctx, b.s3loc)
+	src, err := all.Open(b.ctx, b.s3loc)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +363,7 @@ func run(cfg config) error {
 	}
 	b.s3loc = "s3://bench/seqrepo/chr20?endpoint=" + url.QueryEscape(gw.Endpoint()) + "&region=" + s3test.Region
 	t0 = time.Now()
-	up, err := s3.UploadInstance(ctx, inst, b.s3loc)
+	up, err := s3.UploadInstance(ctx, inst, b.s3loc, s3.Config{})
 	if err != nil {
 		return err
 	}
@@ -525,7 +526,7 @@ func (b *bench) cacheOverS3(run, bs int) error {
 // cacheOverRedis measures Redis with no cache, then the cache over it cold
 // and warm.
 func (b *bench) cacheOverRedis(run int) error {
-	remote, err := repo.Open(b.ctx, b.redisLoc)
+	remote, err := all.Open(b.ctx, b.redisLoc)
 	if err != nil {
 		return err
 	}
@@ -540,7 +541,7 @@ func (b *bench) cacheOverRedis(run int) error {
 		return err
 	}
 	b.record("redis, no cache", r)
-	be, err := repo.Open(b.ctx, b.redisLoc)
+	be, err := all.Open(b.ctx, b.redisLoc)
 	if err != nil {
 		return err
 	}

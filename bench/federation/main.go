@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/seqfs/seqfs/backends/refget" // refget+http scheme
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/federation"
 	"github.com/seqfs/seqfs/internal/testutil"
@@ -99,7 +99,7 @@ func run(useRefget bool) error {
 		srv := httptest.NewServer(rest.New(last, rest.Options{}).Handler())
 		defer srv.Close()
 		u := "refget+" + srv.URL
-		f, err := repo.Open(ctx, u)
+		f, err := all.Open(ctx, u)
 		if err != nil {
 			return err
 		}

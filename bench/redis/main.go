@@ -39,6 +39,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/redis"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/repo"
@@ -195,7 +196,7 @@ func run(n, length, workers, fetch, rounds int, fasta string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.(redis.Copier).StoreCopy(ctx, whole, info, recs); err != nil {
+	if _, err := w.StoreCopy(ctx, whole, info, recs); err != nil {
 		return err
 	}
 	if err := w.Commit(ctx); err != nil {
@@ -204,7 +205,7 @@ func run(n, length, workers, fetch, rounds int, fasta string) error {
 	w.Close()
 	redisLoad := time.Since(t0)
 	memAfter := usedMemory(ctx, raw)
-	src, err := repo.Open(ctx, loc)
+	src, err := all.Open(ctx, loc)
 	if err != nil {
 		return err
 	}

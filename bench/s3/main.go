@@ -25,6 +25,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/s3"
 	"github.com/seqfs/seqfs/bgzf"
 	"github.com/seqfs/seqfs/repo"
@@ -94,11 +96,11 @@ func run(fasta string, nAliases, n, repeat int) error {
 	}
 	defer stop()
 	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey,
-		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": endpoint, "AWS_EC2_METADATA_DISABLED": "true"} {
+		"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"} {
 		os.Setenv(k, v)
 	}
 	for _, name := range []string{"chr20", "synthetic"} {
-		if _, err := s3.UploadInstance(ctx, filepath.Join(root, name), "s3://bench/seqrepo/"+name); err != nil {
+		if _, err := s3.UploadInstance(ctx, filepath.Join(root, name), "s3://bench/seqrepo/"+name, s3.Config{Endpoint: endpoint}); err != nil {
 			return err
 		}
 	}
@@ -132,7 +134,7 @@ func run(fasta string, nAliases, n, repeat int) error {
 			firstAlias = fmt.Sprintf("SYN:alias-%07d", rand.IntN(nAliases))
 		}
 		for _, via := range []string{"s3", "http"} {
-			loc := "s3://bench/seqrepo/" + name
+			loc := "s3://bench/seqrepo/" + name + "?endpoint=" + url.QueryEscape(endpoint)
 			if via == "http" {
 				loc = httpBase + "/" + name
 			}
@@ -167,7 +169,7 @@ type result struct {
 func measure(ctx context.Context, loc, alias, seqID string, n int, full bool, repeat int) (result, error) {
 	var r result
 	open := func() (*s3.Instance, error) {
-		src, err := repo.Open(ctx, loc)
+		src, err := all.Open(ctx, loc)
 		if err != nil {
 			return nil, err
 		}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	_ "github.com/seqfs/seqfs/backends/redis"   // redis:// destinations
-	_ "github.com/seqfs/seqfs/backends/seqrepo" // SeqRepo instance destinations
 	"github.com/seqfs/seqfs/copier"
 	"github.com/seqfs/seqfs/repo"
 )
@@ -30,12 +28,12 @@ func copyAction(c *cli.Context) error {
 		return usagef("copy needs SRC and DST (got %d arguments)", c.NArg())
 	}
 	srcLoc, dstLoc := c.Args().Get(0), c.Args().Get(1)
-	src, err := repo.Open(c.Context, srcLoc)
+	src, err := registry.Open(c.Context, srcLoc, backendSettings(c))
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	w, err := repo.OpenWriter(c.Context, dstLoc)
+	w, err := registry.OpenWriter(c.Context, dstLoc, backendSettings(c))
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func loadFederationConfig(path string) (federationConfig, error) {
 }
 
 // openFederation opens every configured source and federates them.
-func openFederation(ctx context.Context, cfg federationConfig, wrap func(repo.Source) (repo.Source, error)) (repo.Source, error) {
+func openFederation(ctx context.Context, cfg federationConfig, settings repo.Settings, wrap func(repo.Source) (repo.Source, error)) (repo.Source, error) {
 	members := make([]federation.Member, 0, len(cfg.Sources))
 	closeAll := func() {
 		for _, m := range members {
@@ -60,7 +60,7 @@ func openFederation(ctx context.Context, cfg federationConfig, wrap func(repo.So
 		}
 	}
 	for _, sc := range cfg.Sources {
-		src, err := openMember(ctx, sc.URL, true) // a member that is down is skipped, not fatal
+		src, err := openMember(ctx, sc.URL, settings, true) // a member that is down is skipped, not fatal
 		if err != nil {
 			closeAll()
 			return nil, err

@@ -53,8 +53,8 @@ func infoAction(c *cli.Context) error {
 }
 
 // metadataJSON renders the metadata object of seqrepo-rest-service
-// (spec §9.4) as Python's json.dumps(indent=2, sort_keys=True,
-// ensure_ascii=True) plus a newline.
+// (docs/format.md, “/seqrepo/1”) as Python's json.dumps(indent=2,
+// sort_keys=True, ensure_ascii=True) plus a newline.
 func metadataJSON(info repo.Info, aliases []repo.Alias) string {
 	var b strings.Builder
 	b.WriteString("{\n  \"added\": ")

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/seqfs/seqfs/backends/redis"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -78,21 +80,22 @@ var verbosity int
 
 func newApp() *cli.App {
 	setUsageErrors(commands)
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "root-directory", Aliases: []string{"r"}, EnvVars: []string{"SEQREPO_ROOT_DIR"},
+			Value: "/usr/local/share/seqrepo", Usage: "SeqRepo root directory (parent of instances)"},
+		&cli.StringFlag{Name: "instance-name", Aliases: []string{"i"}, Usage: "instance under the root directory (default: latest for reads, master for writes)"},
+		&cli.StringSliceFlag{Name: "source", Aliases: []string{"s"}, Usage: "source URL or path (repeatable; overrides -r/-i)"},
+	}
+	flags = append(flags, federationFlags...)
+	flags = append(flags, cacheFlags...)
+	flags = append(flags, settingFlags(registry.Settings())...)
+	flags = append(flags, remoteFlags...)
+	flags = append(flags, &cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: &verbosity, Usage: "more logging (-v info, -vv debug)"})
 	return &cli.App{
 		Name:    "seqfs",
 		Usage:   "serve reference sequences from any store as files, over HTTP and from the CLI",
 		Version: version,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "root-directory", Aliases: []string{"r"}, EnvVars: []string{"SEQREPO_ROOT_DIR"},
-				Value: "/usr/local/share/seqrepo", Usage: "SeqRepo root directory (parent of instances)"},
-			&cli.StringFlag{Name: "instance-name", Aliases: []string{"i"}, Usage: "instance under the root directory (default: latest for reads, master for writes)"},
-			&cli.StringSliceFlag{Name: "source", Aliases: []string{"s"}, Usage: "source URL or path (repeatable; overrides -r/-i)"},
-			federationFlags[0], federationFlags[1],
-			cacheFlags[0], cacheFlags[1], cacheFlags[2], cacheFlags[3],
-			s3Flags[0], s3Flags[1], s3Flags[2],
-			remoteFlags[0], remoteFlags[1], remoteFlags[2],
-			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: &verbosity, Usage: "more logging (-v info, -vv debug)"},
-		},
+		Flags:   flags,
 		Before: func(c *cli.Context) error {
 			level := slog.LevelWarn
 			switch v := verbosity; {
@@ -102,6 +105,7 @@ func newApp() *cli.App {
 				level = slog.LevelDebug
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(logWriter, &slog.HandlerOptions{Level: level})))
+			redis.RouteLibraryLog() // go-redis's dial failures at debug level, not on stderr
 			return nil
 		},
 		Commands: commands,

@@ -169,10 +169,8 @@ func restoreDigests(ctx context.Context, w *seqrepo.Writer, seqID string) (resto
 	if d.SeqID != seqID {
 		return restored{}, repo.Corrupt("update-digests: sequence "+seqID, fmt.Errorf("content digest is %s", d.SeqID))
 	}
-	res, err := w.Store(ctx, seq, []repo.NSAlias{
-		{Namespace: "VMC", Alias: d.VMC()}, {Namespace: "SHA1", Alias: d.SHA1},
-		{Namespace: "MD5", Alias: d.MD5}, {Namespace: "SEGUID", Alias: d.SEGUID},
-	})
+	aliases := d.Aliases()
+	res, err := w.Store(ctx, seq, aliases[:])
 	return restored{residues: int64(len(seq)), added: int64(res.AliasesAdded)}, err
 }
 
@@ -212,7 +210,7 @@ func fetchLoadAction(c *cli.Context) error {
 	if err := fastain.ValidateAliases(wanted); err != nil {
 		return usageError{err}
 	}
-	src, err := repo.Open(c.Context, c.String("from"))
+	src, err := registry.Open(c.Context, c.String("from"), backendSettings(c))
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	_ "github.com/seqfs/seqfs/backends/seqrepo" // SeqRepo layout on disk
 	seqfsfs "github.com/seqfs/seqfs/fs"
 )
 

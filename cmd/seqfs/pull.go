@@ -292,7 +292,7 @@ func pullFromSource(c *cli.Context, root, loc, name string) error {
 		fmt.Fprintf(c.App.ErrWriter, "dry run: would copy %s into %s\n", loc, dest)
 		return nil
 	}
-	src, err := repo.Open(c.Context, loc)
+	src, err := registry.Open(c.Context, loc, backendSettings(c))
 	if err != nil {
 		return err
 	}

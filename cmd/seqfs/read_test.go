@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
@@ -44,7 +45,7 @@ func sample(t *testing.T) string {
 	return dir
 }
 
-// The bundled sample (spec §11).
+// The bundled sample (docs/format.md, “Bundled sample”).
 const (
 	phixID = "IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF"
 	chr1ID = "lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn"
@@ -65,7 +66,7 @@ func md5hex(s string) string {
 }
 
 // sampleSeqs reads the three sample sequences straight from the backend and
-// checks them against the MD5s of spec §11.
+// checks them against the MD5s of docs/format.md, “Bundled sample”.
 func sampleSeqs(t *testing.T) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -81,7 +82,7 @@ func sampleSeqs(t *testing.T) map[string]string {
 			t.Fatal(err)
 		}
 		if got := md5hex(string(b)); got != sum {
-			t.Fatalf("sample %s has MD5 %s, spec says %s", id, got, sum)
+			t.Fatalf("sample %s has MD5 %s, want %s", id, got, sum)
 		}
 		out[id] = string(b)
 	}
@@ -478,17 +479,28 @@ func TestStatusExact(t *testing.T) {
 // that is not a SeqRepo layout.
 type noStats struct{ repo.Source }
 
-func init() {
-	repo.Register("nostats-test", func(ctx context.Context, u *url.URL) (repo.Source, error) {
-		inst, err := seqrepo.Open(ctx, u.Path, seqrepo.Options{})
-		if err != nil {
-			return nil, err
-		}
-		return noStats{inst}, nil
-	})
+// noStatsFactory opens nostats-test://PATH as the instance at PATH
+// hidden behind noStats.
+type noStatsFactory struct{ seqrepo.Factory }
+
+func (noStatsFactory) Schemes() []string { return []string{"nostats-test"} }
+
+func (noStatsFactory) Open(ctx context.Context, u *url.URL, _ repo.Settings) (repo.Source, error) {
+	inst, err := seqrepo.Open(ctx, u.Path, seqrepo.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return noStats{inst}, nil
 }
 
 func TestStatusWithoutStats(t *testing.T) {
+	reg, err := repo.NewRegistry(append(all.Factories(), noStatsFactory{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := registry
+	registry = reg
+	t.Cleanup(func() { registry = saved })
 	s := sample(t)
 	out, errOut, code := runRead(t, "-s", "nostats-test://"+s, "status")
 	if code != 1 || !strings.Contains(errOut, "no SeqRepo statistics") || !strings.Contains(errOut, "nostats-test://") {

@@ -1,12 +1,9 @@
 package main
 
-// Remote SeqRepo instances: the s3 backend registers the s3://, http:// and
-// https:// source schemes (the SeqRepo layout read with ranged GETs).
-//
-// Flags: s3Flags are meant for the global flag list of main.go
-// (Flags: append([]cli.Flag{…}, s3Flags...)); until they are wired there,
-// the same settings come from the environment: AWS_ENDPOINT_URL_S3 (read by
-// the backend), SEQFS_S3_STATS=1 for --s3-stats, and URL query parameters
+// Remote SeqRepo instances: the s3 backend opens the s3://, http:// and
+// https:// source schemes (the SeqRepo layout read with ranged GETs). Its
+// settings (--s3-endpoint, --s3-region, --s3-stats) are global flags and
+// s3-upload's own; URL query parameters override them
 // (s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1).
 //
 // Uploads: "seqfs s3-upload INSTANCE s3://bucket/prefix" publishes an
@@ -23,39 +20,9 @@ import (
 	"github.com/seqfs/seqfs/backends/s3"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/copier"
-	"github.com/seqfs/seqfs/repo"
 )
 
-// s3Flags are the global flags of the S3 backend. Their actions configure
-// the backend, so they work wherever they are added to the app's flags.
-var s3Flags = []cli.Flag{
-	&cli.StringFlag{Name: "s3-endpoint", Usage: "S3 endpoint URL for s3:// sources (S3-compatible servers; path-style addressing); default $AWS_ENDPOINT_URL_S3",
-		Action: func(c *cli.Context, v string) error {
-			cfg := s3.Defaults()
-			cfg.Endpoint = v
-			s3.SetDefaults(cfg)
-			return nil
-		}},
-	&cli.StringFlag{Name: "s3-region", Usage: "region of s3:// buckets (default: AWS configuration, else discovered from the bucket)",
-		Action: func(c *cli.Context, v string) error {
-			cfg := s3.Defaults()
-			cfg.Region = v
-			s3.SetDefaults(cfg)
-			return nil
-		}},
-	&cli.BoolFlag{Name: "s3-stats", EnvVars: []string{"SEQFS_S3_STATS"}, Usage: "print the requests and bytes of remote (s3://, http(s)://) sources when they are closed",
-		Action: func(c *cli.Context, v bool) error {
-			if v {
-				s3.PrintStatsOnClose(os.Stderr)
-			}
-			return nil
-		}},
-}
-
 func init() {
-	if v := os.Getenv("SEQFS_S3_STATS"); v != "" && v != "0" && v != "false" {
-		s3.PrintStatsOnClose(os.Stderr)
-	}
 	commands = append(commands, &cli.Command{
 		Name:      "s3-upload",
 		Usage:     "publish a SeqRepo instance (or any source) to S3 in the SeqRepo layout",
@@ -63,7 +30,7 @@ func init() {
 		Description: "A local instance directory is uploaded as it is (aliases.sqlite3, collections.sqlite3 when it has collections, and sequences/**, the keys " +
 			"\"aws s3 sync\" would make); any other source is first copied into a temporary instance. Then " +
 			"`seqfs -s s3://bucket/prefix` serves it. Credentials come from the standard AWS chain.",
-		Flags:        s3Flags,
+		Flags:        settingFlags(s3.Factory{}.Settings()),
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
@@ -80,7 +47,7 @@ func init() {
 }
 
 func uploadDir(c *cli.Context, dir, dst string) error {
-	st, err := s3.UploadInstance(c.Context, dir, dst)
+	st, err := s3.UploadInstance(c.Context, dir, dst, s3.ConfigFromSettings(backendSettings(c)))
 	if err != nil {
 		return err
 	}
@@ -112,7 +79,7 @@ func copyToRemote(c *cli.Context, srcLoc, dstLoc string) error {
 			}
 		}
 	}
-	src, err := repo.Open(c.Context, srcLoc)
+	src, err := registry.Open(c.Context, srcLoc, backendSettings(c))
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	_ "github.com/seqfs/seqfs/backends/seqrepo" // SeqRepo layout on disk
 	"github.com/seqfs/seqfs/rest"
 )
 

@@ -82,13 +82,13 @@ func openSourceNoHint(c *cli.Context) (repo.Source, error) {
 	cfg.PreferFirst = cfg.PreferFirst || c.Bool("prefer-first")
 	var src repo.Source
 	if len(cfg.Sources) == 1 && !cfg.Sources[0].Cache {
-		src, err = openMember(c.Context, cfg.Sources[0].URL, cacheSource != nil && cacheRequested(c))
+		src, err = openMember(c.Context, cfg.Sources[0].URL, backendSettings(c), cacheSource != nil && cacheRequested(c))
 	} else {
 		var wrap func(repo.Source) (repo.Source, error)
 		if cacheSource != nil {
 			wrap = func(s repo.Source) (repo.Source, error) { return cacheSource(c, s, true) }
 		}
-		src, err = openFederation(c.Context, cfg, wrap)
+		src, err = openFederation(c.Context, cfg, backendSettings(c), wrap)
 	}
 	if err != nil || cacheSource == nil {
 		return src, err
@@ -152,8 +152,8 @@ func writeOutput(c *cli.Context, cmd string, bufSize int, fn func(w *bufio.Write
 // source will be cached or federated (tolerant), a stand-in that reports the
 // backend unavailable is used instead, so the cache and the other members
 // still serve.
-func openMember(ctx context.Context, location string, tolerant bool) (repo.Source, error) {
-	src, err := repo.Open(ctx, location)
+func openMember(ctx context.Context, location string, settings repo.Settings, tolerant bool) (repo.Source, error) {
+	src, err := registry.Open(ctx, location, settings)
 	if err != nil && tolerant && errors.Is(err, repo.ErrUnavailable) {
 		slog.Warn("source unreachable; going on without it", "err", err)
 		return offlineSource{err: err}, nil

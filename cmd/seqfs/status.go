@@ -57,7 +57,7 @@ func statusAction(c *cli.Context) error {
 	defer w.Flush()
 	fmt.Fprintf(w, "seqfs %s\n", version)
 	for _, loc := range locs {
-		if err := statusOne(c.Context, w, loc); err != nil {
+		if err := statusOne(c.Context, w, loc, backendSettings(c)); err != nil {
 			w.Reset(io.Discard) // print nothing on stdout when a source fails
 			return withOpenHint(c, err)
 		}
@@ -70,8 +70,8 @@ func statusAction(c *cli.Context) error {
 
 // statusOne prints the show-status lines (after the version line) for one
 // source location.
-func statusOne(ctx context.Context, w io.Writer, loc string) error {
-	src, err := repo.Open(ctx, loc)
+func statusOne(ctx context.Context, w io.Writer, loc string, settings repo.Settings) error {
+	src, err := registry.Open(ctx, loc, settings)
 	if err != nil {
 		return err
 	}
