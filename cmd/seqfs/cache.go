@@ -5,14 +5,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/seqfs/seqfs/cache"
-	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/source"
 )
 
 // defaultCacheSize is the --cache-size default.
@@ -31,15 +31,6 @@ var cacheFlags = []cli.Flag{
 }
 
 func init() {
-	cacheSource = func(c *cli.Context, src repo.Source, force bool) (repo.Source, error) {
-		if !force && !cacheRequested(c) {
-			return src, nil
-		}
-		if force {
-			return wrapWithCacheScope(c, src, "config:"+c.String("config")+"#"+fmt.Sprint(memberSeq.Add(1)))
-		}
-		return wrapWithCache(c, src)
-	}
 	commands = append(commands, &cli.Command{
 		Name:  "cache",
 		Usage: "inspect or empty the local cache directory",
@@ -59,10 +50,6 @@ func init() {
 		},
 	})
 }
-
-// memberSeq numbers the federation members cached by a --config file, in
-// order, so each keeps its own identifier entries across runs.
-var memberSeq atomic.Int64
 
 func defaultCacheDirHint() string {
 	return "$XDG_CACHE_HOME/seqfs"
@@ -95,18 +82,13 @@ func cacheDir(c *cli.Context) (string, error) {
 	return defaultCacheDir()
 }
 
-// wrapWithCache wraps src in the local cache configured by cacheFlags and
-// runs any --cache-prefetch. The returned source owns src. Identifier
-// entries are scoped to the source locations the global flags name.
-func wrapWithCache(c *cli.Context, src repo.Source) (repo.Source, error) {
-	scope := strings.Join(sourceLocations(c, "latest"), "\x1f")
-	if cfg := c.String("config"); cfg != "" {
-		scope = "config:" + cfg
+// cacheConfig returns the cache that the cache flags configure for cfg:
+// nil when they ask for none and no member of cfg asks for its own.
+func cacheConfig(c *cli.Context, cfg source.Config) (*source.Cache, error) {
+	requested := cacheRequested(c)
+	if !requested && !slices.ContainsFunc(cfg.Members, func(m source.Member) bool { return m.Cache }) {
+		return nil, nil
 	}
-	return wrapWithCacheScope(c, src, scope)
-}
-
-func wrapWithCacheScope(c *cli.Context, src repo.Source, scope string) (repo.Source, error) {
 	dir, err := cacheDir(c)
 	if err != nil {
 		return nil, err
@@ -119,25 +101,22 @@ func wrapWithCacheScope(c *cli.Context, src repo.Source, scope string) (repo.Sou
 	if err != nil {
 		return nil, usagef("--cache-size: %v", err)
 	}
-	cc, err := cache.New(src, cache.Options{Dir: dir, MaxBytes: size, Scope: scope})
-	if err != nil {
-		return nil, err
-	}
-	for _, ns := range c.StringSlice("cache-prefetch") {
-		dbns, _ := repo.TranslateAPI2DB(ns, "")
-		bar := newProgressBar(os.Stderr)
-		err := cc.Prefetch(c.Context, dbns, 4, bar.update)
-		bar.finish()
-		if err != nil {
-			cc.Close()
-			return nil, err
-		}
-		if st := cc.Stats(); st.LimitBytes > 0 && st.Bytes >= st.LimitBytes*9/10 {
-			fmt.Fprintf(os.Stderr, "seqfs: warning: the cache is %s of its %s limit; some prefetched sequences may have been evicted (raise --cache-size)\n",
-				cache.FormatSize(st.Bytes), cache.FormatSize(st.LimitBytes))
-		}
-	}
-	return cc, nil
+	bar := newProgressBar(os.Stderr)
+	return &source.Cache{
+		Dir:      dir,
+		MaxBytes: size,
+		Prefetch: c.StringSlice("cache-prefetch"),
+		Progress: func(p cache.Progress) { bar.update(p) },
+		PrefetchDone: func(_ string, st cache.Stats, err error) {
+			bar.finish()
+			bar = newProgressBar(os.Stderr)
+			if err == nil && st.LimitBytes > 0 && st.Bytes >= st.LimitBytes*9/10 {
+				fmt.Fprintf(os.Stderr, "seqfs: warning: the cache is %s of its %s limit; some prefetched sequences may have been evicted (raise --cache-size)\n",
+					cache.FormatSize(st.Bytes), cache.FormatSize(st.LimitBytes))
+			}
+		},
+		MembersOnly: !requested,
+	}, nil
 }
 
 // progressBar draws prefetch progress on one terminal line.

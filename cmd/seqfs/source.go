@@ -2,12 +2,9 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"iter"
-	"log/slog"
 	"path/filepath"
 	"strings"
 
@@ -15,6 +12,7 @@ import (
 
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/source"
 )
 
 // sourceLocations returns what the global flags name: the --source values,
@@ -30,10 +28,6 @@ func sourceLocations(c *cli.Context, defaultInstance string) []string {
 	}
 	return []string{filepath.Join(c.String("root-directory"), inst)}
 }
-
-// cacheSource, when set (by the cache wiring), wraps a source in the local
-// cache. With force false it does so only if the cache flags ask for it.
-var cacheSource func(c *cli.Context, src repo.Source, force bool) (repo.Source, error)
 
 // openSource opens the read source the global flags select: a --config
 // federation, several --source values federated in order, or one source;
@@ -74,49 +68,36 @@ func withOpenHint(c *cli.Context, err error) error {
 	return fmt.Errorf("%w\n  %s", err, hint)
 }
 
+// openSourceNoHint is openSource without withOpenHint.
 func openSourceNoHint(c *cli.Context) (repo.Source, error) {
 	cfg, err := readSourceConfig(c)
 	if err != nil {
 		return nil, err
 	}
 	cfg.PreferFirst = cfg.PreferFirst || c.Bool("prefer-first")
-	var src repo.Source
-	if len(cfg.Sources) == 1 && !cfg.Sources[0].Cache {
-		src, err = openMember(c.Context, cfg.Sources[0].URL, backendSettings(c), cacheSource != nil && cacheRequested(c))
-	} else {
-		var wrap func(repo.Source) (repo.Source, error)
-		if cacheSource != nil {
-			wrap = func(s repo.Source) (repo.Source, error) { return cacheSource(c, s, true) }
-		}
-		src, err = openFederation(c.Context, cfg, backendSettings(c), wrap)
-	}
-	if err != nil || cacheSource == nil {
-		return src, err
-	}
-	cached, err := cacheSource(c, src, false)
-	if err != nil {
-		src.Close()
+	cfg.Settings = backendSettings(c)
+	if cfg.Cache, err = cacheConfig(c, cfg); err != nil {
 		return nil, err
 	}
-	return cached, nil
+	return source.Open(c.Context, registry, cfg)
 }
 
 // readSourceConfig returns the read sources the global flags select: those
 // of the --config file, or one per location of sourceLocations.
-func readSourceConfig(c *cli.Context) (federationConfig, error) {
-	var cfg federationConfig
+func readSourceConfig(c *cli.Context) (source.Config, error) {
 	if path := c.String("config"); path != "" {
 		if c.IsSet("source") {
-			return cfg, usagef("--config and --source cannot be combined")
+			return source.Config{}, usagef("--config and --source cannot be combined")
 		}
-		var err error
-		if cfg, err = loadFederationConfig(path); err != nil {
-			return federationConfig{}, usageError{err}
+		cfg, err := source.LoadFile(path, registry)
+		if err != nil {
+			return source.Config{}, usageError{err}
 		}
 		return cfg, nil
 	}
+	var cfg source.Config
 	for _, loc := range sourceLocations(c, "latest") {
-		cfg.Sources = append(cfg.Sources, sourceConfig{URL: loc})
+		cfg.Members = append(cfg.Members, source.Member{URL: loc})
 	}
 	return cfg, nil
 }
@@ -147,42 +128,3 @@ func writeOutput(c *cli.Context, cmd string, bufSize int, fn func(w *bufio.Write
 	}
 	return nil
 }
-
-// openMember opens one source. When its backend is unreachable and the
-// source will be cached or federated (tolerant), a stand-in that reports the
-// backend unavailable is used instead, so the cache and the other members
-// still serve.
-func openMember(ctx context.Context, location string, settings repo.Settings, tolerant bool) (repo.Source, error) {
-	src, err := registry.Open(ctx, location, settings)
-	if err != nil && tolerant && errors.Is(err, repo.ErrUnavailable) {
-		slog.Warn("source unreachable; going on without it", "err", err)
-		return offlineSource{err: err}, nil
-	}
-	return src, err
-}
-
-// offlineSource answers every question with the error that opening the
-// real source gave (one matching repo.ErrUnavailable).
-type offlineSource struct{ err error }
-
-func (o offlineSource) FindAliases(context.Context, repo.AliasQuery) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) { yield(repo.Alias{}, o.err) }
-}
-
-func (o offlineSource) NamespaceAliases(context.Context, string) iter.Seq2[repo.Alias, error] {
-	return func(yield func(repo.Alias, error) bool) { yield(repo.Alias{}, o.err) }
-}
-
-func (o offlineSource) Namespaces(context.Context) ([]string, error) { return nil, o.err }
-
-func (o offlineSource) Info(context.Context, string) (repo.Info, error) { return repo.Info{}, o.err }
-
-func (o offlineSource) Sequences(context.Context) iter.Seq2[repo.Info, error] {
-	return func(yield func(repo.Info, error) bool) { yield(repo.Info{}, o.err) }
-}
-
-func (o offlineSource) ReadSequence(context.Context, string, []byte, int64) (int, error) {
-	return 0, o.err
-}
-
-func (o offlineSource) Close() error { return nil }

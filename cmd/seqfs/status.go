@@ -39,25 +39,16 @@ func statusAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("status: unexpected argument %q", c.Args().First())
 	}
-	locs := sourceLocations(c, "latest")
-	if path := c.String("config"); path != "" {
-		if c.IsSet("source") {
-			return usagef("--config and --source cannot be combined")
-		}
-		cfg, err := loadFederationConfig(path)
-		if err != nil {
-			return usageError{err}
-		}
-		locs = locs[:0]
-		for _, s := range cfg.Sources {
-			locs = append(locs, s.URL)
-		}
+	cfg, err := readSourceConfig(c)
+	if err != nil {
+		return err
 	}
+	settings := backendSettings(c)
 	w := bufio.NewWriter(c.App.Writer)
 	defer w.Flush()
 	fmt.Fprintf(w, "seqfs %s\n", version)
-	for _, loc := range locs {
-		if err := statusOne(c.Context, w, loc, backendSettings(c)); err != nil {
+	for _, m := range cfg.Members {
+		if err := statusOne(c.Context, w, m.URL, settings.Merge(m.Settings)); err != nil {
 			w.Reset(io.Discard) // print nothing on stdout when a source fails
 			return withOpenHint(c, err)
 		}
@@ -69,7 +60,7 @@ func statusAction(c *cli.Context) error {
 }
 
 // statusOne prints the show-status lines (after the version line) for one
-// source location.
+// source location, opened with settings.
 func statusOne(ctx context.Context, w io.Writer, loc string, settings repo.Settings) error {
 	src, err := registry.Open(ctx, loc, settings)
 	if err != nil {
