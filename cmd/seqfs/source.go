@@ -33,7 +33,16 @@ func sourceLocations(c *cli.Context, defaultInstance string) []string {
 // federation, several --source values federated in order, or one source;
 // then the cache if the flags ask for one. The caller closes it.
 func openSource(c *cli.Context) (repo.Source, error) {
-	src, err := openSourceNoHint(c)
+	cfg, err := readSourceConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg.PreferFirst = cfg.PreferFirst || c.Bool("prefer-first")
+	cfg.Settings = backendSettings(c)
+	if cfg.Cache, err = cacheConfig(c, cfg); err != nil {
+		return nil, err
+	}
+	src, err := source.Open(c.Context, registry, cfg)
 	if err != nil {
 		return nil, withOpenHint(c, err)
 	}
@@ -66,20 +75,6 @@ func withOpenHint(c *cli.Context, err error) error {
 		hint += fmt.Sprintf("\n  To make %s: `seqfs -r %s snapshot` (a dated copy of master), then `seqfs -r %s update-latest`.", inst, root, root)
 	}
 	return fmt.Errorf("%w\n  %s", err, hint)
-}
-
-// openSourceNoHint is openSource without withOpenHint.
-func openSourceNoHint(c *cli.Context) (repo.Source, error) {
-	cfg, err := readSourceConfig(c)
-	if err != nil {
-		return nil, err
-	}
-	cfg.PreferFirst = cfg.PreferFirst || c.Bool("prefer-first")
-	cfg.Settings = backendSettings(c)
-	if cfg.Cache, err = cacheConfig(c, cfg); err != nil {
-		return nil, err
-	}
-	return source.Open(c.Context, registry, cfg)
 }
 
 // readSourceConfig returns the read sources the global flags select: those
