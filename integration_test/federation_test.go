@@ -14,11 +14,11 @@ import (
 	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/redis"
 	"github.com/seqfs/seqfs/backends/seqrepo"
-	"github.com/seqfs/seqfs/federation"
 	"github.com/seqfs/seqfs/internal/redistest"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
 	"github.com/seqfs/seqfs/repo/repotest"
+	"github.com/seqfs/seqfs/source"
 )
 
 func openFacadeURL(t testing.TB, raw string) repo.Source {
@@ -270,14 +270,15 @@ func TestFederationOfThree(t *testing.T) {
 	})
 
 	t.Run("NamespaceListedOnce", func(t *testing.T) {
-		var members []federation.Member
+		var members []source.Member
 		for _, loc := range []string{fx.sample, fx.redisURL, fx.refgetURL} {
-			members = append(members, federation.Member{Name: loc, Source: openFacadeURL(t, loc)})
+			members = append(members, source.Member{URL: loc})
 		}
-		fed, err := federation.New(members, federation.Options{})
+		fed, err := source.Open(ctx, all.Registry(), source.Config{Members: members})
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer fed.Close()
 		var got []string
 		for a, err := range fed.NamespaceAliases(ctx, "test") {
 			if err != nil {

@@ -65,6 +65,7 @@ import (
 	"github.com/seqfs/seqfs/fasta"
 	"github.com/seqfs/seqfs/internal/s3test"
 	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/source"
 )
 
 func main() {
@@ -541,17 +542,20 @@ func (b *bench) cacheOverRedis(run int) error {
 		return err
 	}
 	b.record("redis, no cache", r)
-	be, err := all.Open(b.ctx, b.redisLoc)
-	if err != nil {
-		return err
-	}
+	// The cache as seqfs -s REDIS --cache-dir DIR --cache-size 10G composes it.
 	dir := filepath.Join(b.cparent, fmt.Sprintf("redis-run%d", run))
-	c, err := cache.New(be, cache.Options{Dir: dir, MaxBytes: 10 << 30})
+	src, err := source.Open(b.ctx, all.Registry(), source.Config{
+		Members: []source.Member{{URL: b.redisLoc}},
+		Cache:   &source.Cache{Dir: dir, MaxBytes: 10 << 30},
+	})
 	if err != nil {
-		be.Close()
 		return err
 	}
-	defer c.Close()
+	defer src.Close()
+	c, ok := src.(*cache.Cache)
+	if !ok {
+		return fmt.Errorf("cache over redis: source.Open gave a %T, not the cache", src)
+	}
 	for i, name := range []string{"cache over redis, cold", "cache over redis, warm"} {
 		if i > 0 {
 			settle(c)

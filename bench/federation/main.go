@@ -27,11 +27,11 @@ import (
 
 	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/seqrepo"
-	"github.com/seqfs/seqfs/federation"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
 	"github.com/seqfs/seqfs/repo/repotest"
 	"github.com/seqfs/seqfs/rest"
+	"github.com/seqfs/seqfs/source"
 )
 
 func main() {
@@ -48,14 +48,14 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// otherInstance writes a SeqRepo instance with one random sequence.
-func otherInstance(ctx context.Context, dir string, seed uint64) (repo.Source, error) {
+// otherInstance writes a SeqRepo instance with one random sequence at dir.
+func otherInstance(ctx context.Context, dir string, seed uint64) error {
 	if err := seqrepo.CreateInstance(ctx, dir); err != nil {
-		return nil, err
+		return err
 	}
 	w, err := seqrepo.OpenWriter(ctx, dir, seqrepo.WriterOptions{})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rng := rand.New(rand.NewPCG(seed, seed))
 	seq := make([]byte, 50000)
@@ -63,15 +63,14 @@ func otherInstance(ctx context.Context, dir string, seed uint64) (repo.Source, e
 		seq[i] = "ACGT"[rng.IntN(4)]
 	}
 	if _, err := w.Store(ctx, seq, []repo.NSAlias{{Namespace: "refseq", Alias: fmt.Sprintf("NC_X%05d.1", seed)}}); err != nil {
-		return nil, err
+		w.Close()
+		return err
 	}
 	if err := w.Commit(ctx); err != nil {
-		return nil, err
+		w.Close()
+		return err
 	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return seqrepo.Open(ctx, dir, seqrepo.Options{})
+	return w.Close()
 }
 
 func run(useRefget bool) error {
@@ -81,33 +80,33 @@ func run(useRefget bool) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	m1, err := otherInstance(ctx, filepath.Join(tmp, "a"), 1)
-	if err != nil {
+	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
+	if err := otherInstance(ctx, a, 1); err != nil {
 		return fmt.Errorf("member 1: %w", err)
 	}
-	m2, err := otherInstance(ctx, filepath.Join(tmp, "b"), 2)
-	if err != nil {
+	if err := otherInstance(ctx, b, 2); err != nil {
 		return fmt.Errorf("member 2: %w", err)
 	}
-	last, err := seqrepo.Open(ctx, testutil.SampleInstance(), seqrepo.Options{})
-	if err != nil {
-		return fmt.Errorf("sample: %w", err)
-	}
-	lastName := "sample instance"
-	var direct repo.Source = last
+	last, lastName := testutil.SampleInstance(), "sample instance"
 	if useRefget {
-		srv := httptest.NewServer(rest.New(last, rest.Options{}).Handler())
-		defer srv.Close()
-		u := "refget+" + srv.URL
-		f, err := all.Open(ctx, u)
+		sample, err := seqrepo.Open(ctx, testutil.SampleInstance(), seqrepo.Options{})
 		if err != nil {
-			return err
+			return fmt.Errorf("sample: %w", err)
 		}
-		direct, lastName = f, "refget façade ("+u+")"
+		defer sample.Close()
+		srv := httptest.NewServer(rest.New(sample, rest.Options{}).Handler())
+		defer srv.Close()
+		last = "refget+" + srv.URL
+		lastName = "refget façade (" + last + ")"
 	}
-	fed, err := federation.New([]federation.Member{
-		{Name: "a", Source: m1}, {Name: "b", Source: m2}, {Name: "last", Source: direct},
-	}, federation.Options{})
+	reg := all.Registry()
+	direct, err := reg.Open(ctx, last, nil)
+	if err != nil {
+		return err
+	}
+	defer direct.Close()
+	// The federation as seqfs -s a -s b -s last composes it.
+	fed, err := source.Open(ctx, reg, source.Config{Members: []source.Member{{URL: a}, {URL: b}, {URL: last}}})
 	if err != nil {
 		return err
 	}
