@@ -56,8 +56,9 @@ type Member struct {
 // Scope returns the cache scope of the composed source: the identifier
 // entries it caches are kept apart from those of other sources sharing the
 // cache directory. It is "config:" and the file for a Config from a file,
-// else the member URLs joined by U+001F. The n-th cached member (from 1)
-// of a file uses Scope()+"#n".
+// else the member URLs joined by U+001F. The n-th member with a cache of
+// its own (from 1) uses Scope()+"#n". These are the scopes of earlier
+// releases: existing cache directories keep serving.
 func (c Config) Scope() string {
 	if c.File != "" {
 		return "config:" + c.File
