@@ -93,6 +93,37 @@ func TestConformanceCluster(t *testing.T) {
 	runConformance(t, redistest.StartCluster(t).URL())
 }
 
+func TestWriterConformance(t *testing.T) {
+	runWriterConformance(t, redistest.Start(t).URL())
+}
+
+func TestWriterConformanceCluster(t *testing.T) {
+	runWriterConformance(t, redistest.StartCluster(t).URL())
+}
+
+// runWriterConformance runs the repo.Writer contract suite on the Redis at
+// srvURL, each case under a new prefix with a part size small enough that
+// sequences span several parts.
+func runWriterConformance(t *testing.T, srvURL string) {
+	t.Helper()
+	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
+		u, err := url.Parse(fmt.Sprintf("%s?prefix=w%d&part_size=301", srvURL, rand.Int64()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return repotest.WriterStore{
+			OpenWriter: func(t *testing.T) repo.Writer {
+				w, err := OpenWriter(context.Background(), u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return w
+			},
+			OpenSource: func(t *testing.T) (repo.Source, error) { return Open(context.Background(), u) },
+		}
+	})
+}
+
 // runConformance loads the sample exactly into the Redis at srvURL and runs
 // the shared Source conformance suite on it.
 func runConformance(t *testing.T, srvURL string) {

@@ -259,6 +259,9 @@ func testCloseDiscards(t *testing.T, s *writerCase) {
 	if err := w.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
+	if res, err := w.Store(s.ctx, []byte("ACGT"), nil); err == nil {
+		t.Errorf("Store after Close = %+v; want an error", res)
+	}
 	src := s.reader(t)
 	if !has(t, src, id1) || has(t, src, id2) {
 		t.Fatalf("after Close without Commit: committed sequence stored %t, staged one stored %t", has(t, src, id1), has(t, src, id2))
