@@ -117,7 +117,9 @@ type StoreResult struct {
 //     the same writes are stored and committed again.
 //   - Resumable. Storing again what is stored already (committed or
 //     staged) is idempotent: it adds nothing, reports nothing added and
-//     changes no timestamp. So an interrupted copy is completed by running
+//     changes no timestamp. A Writer opened on a store adds to what is
+//     stored there (unless it documents otherwise: the S3 writer writes a
+//     whole new instance). So an interrupted copy is completed by running
 //     it again (see package copier).
 //   - Failures. A Store rejected for its arguments (a byte other than a
 //     letter or '*', an empty namespace or alias) changes nothing. Any

@@ -66,6 +66,29 @@ func openURL(t *testing.T, u string) repo.Source {
 	return src
 }
 
+// TestWriterConformance runs the repo.Writer contract suite on the S3
+// writer, each case under a new prefix. A second S3 writer starts from an
+// empty instance (see s3.Writer), so the store takes one Writer.
+func TestWriterConformance(t *testing.T) {
+	startS3(t)
+	n := 0
+	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
+		n++
+		u := fmt.Sprintf("s3://seqrepo/writer%d/master", n)
+		return repotest.WriterStore{
+			OpenWriter: func(t *testing.T) repo.Writer {
+				w, err := s3.OpenWriter(context.Background(), u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return w
+			},
+			OpenSource: func(t *testing.T) (repo.Source, error) { return repo.Open(context.Background(), u) },
+			OneWriter:  true,
+		}
+	})
+}
+
 func TestS3Sample(t *testing.T) {
 	startS3(t)
 	u := upload(t, testutil.SampleInstance(), "2019/master")
