@@ -115,7 +115,7 @@ func (s *writerCase) commit(t *testing.T, w repo.Writer) {
 }
 
 // has reports whether src (nil: an empty store) holds seqID.
-func has(t *testing.T, src repo.Source, seqID string) bool {
+func has(t testing.TB, src repo.Source, seqID string) bool {
 	t.Helper()
 	if src == nil {
 		return false
@@ -132,7 +132,7 @@ func has(t *testing.T, src repo.Source, seqID string) bool {
 
 // records returns src's alias records matching q as sorted
 // "seq_id ns:alias current" strings (nil for an empty store).
-func records(t *testing.T, src repo.Source, q repo.AliasQuery) []string {
+func records(t testing.TB, src repo.Source, q repo.AliasQuery) []string {
 	t.Helper()
 	if src == nil {
 		return nil
@@ -164,11 +164,12 @@ func digestRecords(seq string, extra ...string) []string {
 	return out
 }
 
-// checkWhole requires src to hold whole sequences only: each reads back
-// with its digest and length and has its four digest aliases, and every
-// current alias points at a stored sequence. It returns the number of
-// sequences.
-func checkWhole(t *testing.T, src repo.Source) int {
+// CheckWhole requires src to hold whole sequences only, as every
+// repo.Writer leaves its store however a write ends: each sequence reads
+// back with its digest and length and has its four digest aliases, and
+// every current alias points at a stored sequence. It returns the number
+// of sequences; a nil src is an empty store.
+func CheckWhole(t testing.TB, src repo.Source) int {
 	t.Helper()
 	if src == nil {
 		return 0
@@ -242,7 +243,7 @@ func testStaging(t *testing.T, s *writerCase) {
 		if got, want := records(t, src, repo.AliasQuery{SeqID: id1}), digestRecords(dna, "A:1", "NCBI:NM_1.1"); !slices.Equal(got, want) {
 			t.Errorf("%s: aliases of %s:\n got %v\nwant %v", name, id1, got, want)
 		}
-		if n := checkWhole(t, src); n != 2 {
+		if n := CheckWhole(t, src); n != 2 {
 			t.Errorf("%s: %d sequences, want 2", name, n)
 		}
 	}
@@ -269,7 +270,7 @@ func testCloseDiscards(t *testing.T, s *writerCase) {
 	if got, want := records(t, src, repo.AliasQuery{Namespace: "A", Alias: "1", IncludeHistoric: true}), []string{id1 + " A:1 true"}; !slices.Equal(got, want) {
 		t.Errorf("A:1 after Close without Commit: %v, want %v", got, want)
 	}
-	checkWhole(t, src)
+	CheckWhole(t, src)
 	if s.OneWriter {
 		return
 	}
@@ -282,7 +283,7 @@ func testCloseDiscards(t *testing.T, s *writerCase) {
 	if got, want := records(t, src, repo.AliasQuery{Namespace: "A", Alias: "1", IncludeHistoric: true}), []string{id1 + " A:1 false", id2 + " A:1 true"}; !slices.Equal(sortedRecords(got), sortedRecords(want)) {
 		t.Errorf("A:1 after the second Writer: %v, want %v", got, want)
 	}
-	if n := checkWhole(t, src); n != 2 {
+	if n := CheckWhole(t, src); n != 2 {
 		t.Errorf("%d sequences, want 2", n)
 	}
 }
@@ -316,7 +317,7 @@ func testRejected(t *testing.T, s *writerCase) {
 		if got := records(t, src, repo.AliasQuery{Namespace: "B", IncludeHistoric: true}); len(got) != 0 {
 			t.Errorf("rejected Stores left aliases: %v", got)
 		}
-		if n := checkWhole(t, src); n != 1 {
+		if n := CheckWhole(t, src); n != 1 {
 			t.Errorf("%d sequences, want 1", n)
 		}
 	}
@@ -403,7 +404,7 @@ func testRepoint(t *testing.T, s *writerCase) {
 				t.Errorf("%s: %s resolves to %q, %v; want %s", name, alias, id, err, wantID)
 			}
 		}
-		checkWhole(t, src)
+		CheckWhole(t, src)
 	}
 }
 
@@ -434,7 +435,7 @@ func testConcurrentStores(t *testing.T, s *writerCase) {
 	}
 	s.commit(t, w)
 	src := s.reader(t)
-	if n := checkWhole(t, src); n != workers*each {
+	if n := CheckWhole(t, src); n != workers*each {
 		t.Errorf("%d sequences, want %d", n, workers*each)
 	}
 	if got := records(t, src, repo.AliasQuery{Namespace: "c"}); len(got) != workers*each {
@@ -523,7 +524,7 @@ func testResumedCopy(t *testing.T, s *writerCase) {
 	}
 	// Readers see the committed sequences, each whole with its aliases.
 	dst := s.reader(t)
-	if n := checkWhole(t, dst); n != 4 {
+	if n := CheckWhole(t, dst); n != 4 {
 		t.Errorf("after the interrupted copy: %d sequences, want the 4 committed", n)
 	}
 	for info, err := range dst.Sequences(s.ctx) {
