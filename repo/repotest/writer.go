@@ -423,7 +423,7 @@ func testConcurrentStores(t *testing.T, s *writerCase) {
 				seq := randomResidues(rng, 50+rng.IntN(500))
 				a := repo.NSAlias{Namespace: "c", Alias: fmt.Sprintf("g%d-%d", g, i)}
 				if res, err := w.Store(s.ctx, seq, []repo.NSAlias{a}); err != nil || res.SequencesAdded != 1 || res.AliasesAdded != 1 {
-					errs <- fmt.Errorf("Store %s: %+v, %w", a, res, err)
+					errs <- fmt.Errorf("store %s: %+v, %w", a, res, err)
 				}
 			}
 		}()
