@@ -94,17 +94,30 @@ func TestConformanceCluster(t *testing.T) {
 }
 
 func TestWriterConformance(t *testing.T) {
-	runWriterConformance(t, redistest.Start(t).URL())
+	srv := redistest.Start(t)
+	runWriterConformance(t, srv.URL(), func(t *testing.T) {
+		// HSET refused: the commit's MULTI is discarded whole.
+		acl(t, srv, "-hset")
+		t.Cleanup(func() { acl(t, srv, "+hset") })
+	})
 }
 
 func TestWriterConformanceCluster(t *testing.T) {
-	runWriterConformance(t, redistest.StartCluster(t).URL())
+	runWriterConformance(t, redistest.StartCluster(t).URL(), nil)
+}
+
+// acl changes the permissions of srv's default user.
+func acl(t *testing.T, srv *redistest.Server, rule string) {
+	t.Helper()
+	if err := srv.Client().Do(context.Background(), "ACL", "SETUSER", "default", rule).Err(); err != nil {
+		t.Fatalf("ACL SETUSER default %s: %v", rule, err)
+	}
 }
 
 // runWriterConformance runs the repo.Writer contract suite on the Redis at
 // srvURL, each case under a new prefix with a part size small enough that
-// sequences span several parts.
-func runWriterConformance(t *testing.T, srvURL string) {
+// sequences span several parts; failCommits makes its commits fail.
+func runWriterConformance(t *testing.T, srvURL string, failCommits func(t *testing.T)) {
 	t.Helper()
 	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
 		u, err := url.Parse(fmt.Sprintf("%s?prefix=w%d&part_size=301", srvURL, rand.Int64()))
@@ -119,7 +132,8 @@ func runWriterConformance(t *testing.T, srvURL string) {
 				}
 				return w
 			},
-			OpenSource: func(t *testing.T) (repo.Source, error) { return Open(context.Background(), u) },
+			OpenSource:  func(t *testing.T) (repo.Source, error) { return Open(context.Background(), u) },
+			FailCommits: failCommits,
 		}
 	})
 }

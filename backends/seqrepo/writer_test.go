@@ -350,6 +350,10 @@ func TestWriterConformance(t *testing.T) {
 				return w
 			},
 			OpenSource: func(t *testing.T) (repo.Source, error) { return Open(context.Background(), dir, Options{}) },
+			FailCommits: func(t *testing.T) {
+				execDB(t, AliasesDBPath(dir), `create trigger refuse before insert on seqalias begin select raise(abort, 'refused by test'); end`)
+			},
+			AtomicCommit: true,
 		}
 	})
 }

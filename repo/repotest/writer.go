@@ -30,6 +30,15 @@ type WriterStore struct {
 	// first committed (the S3 writer, which uploads a whole instance).
 	// RunWriter then never opens a second Writer on the store.
 	OneWriter bool
+	// FailCommits, if set, makes every later Commit on the store fail,
+	// as a full disk or a lost server would; RunWriter calls it before it
+	// stages the writes of the commit that must fail. Without it the
+	// FailedCommit case is skipped.
+	FailCommits func(t *testing.T)
+	// AtomicCommit declares that one Commit is all or nothing (the
+	// store commits in one transaction): after a failed Commit readers
+	// see exactly what they saw before it.
+	AtomicCommit bool
 }
 
 // RunWriter checks the repo.Writer contract (see its documentation):
@@ -50,6 +59,7 @@ func RunWriter(t *testing.T, newStore func(t *testing.T) WriterStore) {
 		{"Rejected", testRejected},
 		{"Idempotent", testIdempotent},
 		{"Repoint", testRepoint},
+		{"FailedCommit", testFailedCommit},
 		{"Concurrent", testConcurrentStores},
 		{"ResumedCopy", testResumedCopy},
 		{"Collections", testCollectionWriter},
@@ -405,6 +415,41 @@ func testRepoint(t *testing.T, s *writerCase) {
 			}
 		}
 		CheckWhole(t, src)
+	}
+}
+
+// testFailedCommit: a failed Commit leaves whole sequences only and, on a
+// store whose commits are atomic, exactly what was committed before.
+func testFailedCommit(t *testing.T, s *writerCase) {
+	if s.FailCommits == nil {
+		t.Skip("the store has no way to make a Commit fail")
+	}
+	w := s.open(t)
+	b1 := repo.NSAlias{Namespace: "B", Alias: "1"}
+	s.store(t, w, "GATTACAGATTACA", repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1}, b1)
+	s.commit(t, w)
+	before := s.reader(t)
+	wantRecs := records(t, before, repo.AliasQuery{IncludeHistoric: true})
+	wantSeqs, err := repo.Collect(before.Sequences(s.ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.FailCommits(t)
+	s.store(t, w, "CCCCGGGGAT", repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1}, repo.NSAlias{Namespace: "A", Alias: "1"})
+	s.store(t, w, "TTTTAAAAGC", repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1}, b1) // re-points a committed alias
+	if err := w.Commit(s.ctx); err == nil {
+		t.Fatal("Commit succeeded after FailCommits")
+	}
+	after := s.reader(t)
+	CheckWhole(t, after)
+	if !s.AtomicCommit {
+		return
+	}
+	if got := records(t, after, repo.AliasQuery{IncludeHistoric: true}); !slices.Equal(got, wantRecs) {
+		t.Errorf("alias records after a failed Commit:\n got %v\nwant %v", got, wantRecs)
+	}
+	if got, err := repo.Collect(after.Sequences(s.ctx)); err != nil || !slices.EqualFunc(got, wantSeqs, func(a, b repo.Info) bool { return a.SeqID == b.SeqID }) {
+		t.Errorf("sequences after a failed Commit: %v, %v; want %v", got, err, wantSeqs)
 	}
 }
 
