@@ -111,10 +111,11 @@ type StoreResult struct {
 //   - Whole sequences. Readers see a sequence whole (its bytes, its Info
 //     and its digest aliases) or not at all, however a write ends: a
 //     failed Store or Commit, Close without Commit, or a killed process.
-//     An alias is visible only once the sequence it points at is, except
-//     on stores without multi-key transactions (Redis Cluster), which
-//     document that a commit interrupted there can leave such aliases until
-//     the same writes are stored and committed again.
+//     An alias is visible only once the sequence it points at is. Stores
+//     without multi-key transactions (Redis Cluster) are the exception
+//     they document: a commit that fails or is interrupted there can leave
+//     its alias changes partly applied, aliases pointing at a sequence not
+//     stored yet included, until the same writes are committed again.
 //   - Resumable. Storing again what is stored already (committed or
 //     staged) is idempotent: it adds nothing, reports nothing added and
 //     changes no timestamp. A Writer opened on a store adds to what is

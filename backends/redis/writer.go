@@ -31,10 +31,12 @@ const (
 // visible. Its read methods see only committed data. It commits by itself
 // past 20,000 staged sequences or 60,000 staged alias changes. A failed
 // Commit keeps what it did not apply staged, so it can be retried. On
-// Redis Cluster a commit writes the aliases of its sequences before the
-// sequences themselves, so a commit interrupted there can leave aliases
-// pointing at a sequence that is not stored yet; storing and committing the
-// same writes again (a resumed copy) completes them. It is safe for
+// Redis Cluster a commit writes the aliases of its sequences (per shard,
+// not atomically) before the sequences themselves, so a commit that fails
+// or is interrupted there can leave alias changes partly applied, aliases
+// pointing at a sequence that is not stored yet included; retrying the
+// Commit, or storing and committing the same writes again (a resumed
+// copy), completes them. It is safe for
 // concurrent use; Store calls are serialised.
 type Writer struct {
 	*Source
