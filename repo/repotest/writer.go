@@ -102,6 +102,16 @@ func (s *writerCase) reader(t *testing.T) repo.Source {
 	return src
 }
 
+// committed opens a new reader of a store that must hold commits.
+func (s *writerCase) committed(t *testing.T) repo.Source {
+	t.Helper()
+	src := s.reader(t)
+	if src == nil {
+		t.Fatal("the store holds nothing after a commit")
+	}
+	return src
+}
+
 // store calls w.Store and requires the result want (SeqID aside).
 func (s *writerCase) store(t *testing.T, w repo.Writer, seq string, want repo.StoreResult, aliases ...repo.NSAlias) string {
 	t.Helper()
@@ -117,6 +127,7 @@ func (s *writerCase) store(t *testing.T, w repo.Writer, seq string, want repo.St
 	return d.SeqID
 }
 
+// commit commits w.
 func (s *writerCase) commit(t *testing.T, w repo.Writer) {
 	t.Helper()
 	if err := w.Commit(s.ctx); err != nil {
@@ -236,10 +247,7 @@ func testStaging(t *testing.T, s *writerCase) {
 		}
 	}
 	s.commit(t, w)
-	for name, src := range map[string]repo.Source{"the writer": w, "a reader": s.reader(t)} {
-		if src == nil {
-			t.Fatalf("%s: nothing stored after Commit", name)
-		}
+	for name, src := range map[string]repo.Source{"the writer": w, "a reader": s.committed(t)} {
 		for id, seq := range map[string]string{id1: dna, id2: protein} {
 			info, err := src.Info(s.ctx, id)
 			if err != nil || info.Length != int64(len(seq)) || info.Alphabet != repo.Alphabet([]byte(seq)) ||
@@ -273,7 +281,7 @@ func testCloseDiscards(t *testing.T, s *writerCase) {
 	if res, err := w.Store(s.ctx, []byte("ACGT"), nil); err == nil {
 		t.Errorf("Store after Close = %+v; want an error", res)
 	}
-	src := s.reader(t)
+	src := s.committed(t)
 	if !has(t, src, id1) || has(t, src, id2) {
 		t.Fatalf("after Close without Commit: committed sequence stored %t, staged one stored %t", has(t, src, id1), has(t, src, id2))
 	}
@@ -289,7 +297,7 @@ func testCloseDiscards(t *testing.T, s *writerCase) {
 	s.store(t, w, "GATTACA", repo.StoreResult{}, a1)
 	s.store(t, w, "CATTAG", repo.StoreResult{SequencesAdded: 1, AliasesAdded: 2}, a1, repo.NSAlias{Namespace: "B", Alias: "2"})
 	s.commit(t, w)
-	src = s.reader(t)
+	src = s.committed(t)
 	if got, want := records(t, src, repo.AliasQuery{Namespace: "A", Alias: "1", IncludeHistoric: true}), []string{id1 + " A:1 false", id2 + " A:1 true"}; !slices.Equal(sortedRecords(got), sortedRecords(want)) {
 		t.Errorf("A:1 after the second Writer: %v, want %v", got, want)
 	}
@@ -320,7 +328,7 @@ func testRejected(t *testing.T, s *writerCase) {
 	}
 	s.commit(t, w)
 	d, _ := repo.ComputeDigests([]byte(other))
-	for _, src := range []repo.Source{w, s.reader(t)} {
+	for _, src := range []repo.Source{w, s.committed(t)} {
 		if !has(t, src, good) || has(t, src, d.SeqID) {
 			t.Errorf("after rejected Stores: the good sequence stored %t, the rejected one %t", has(t, src, good), has(t, src, d.SeqID))
 		}
@@ -358,7 +366,7 @@ func testIdempotent(t *testing.T, s *writerCase) {
 	s.store(t, w, seq, repo.StoreResult{}, a, b)                                             // staged
 	s.store(t, w, seq, repo.StoreResult{}, repo.NSAlias{Namespace: "NCBI", Alias: "NM_2.1"}) // the DB form of b
 	s.commit(t, w)
-	src := s.reader(t)
+	src := s.committed(t)
 	info, err := src.Info(s.ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -370,7 +378,7 @@ func testIdempotent(t *testing.T, s *writerCase) {
 	time.Sleep(1100 * time.Millisecond) // a changed timestamp would differ
 	s.store(t, w, seq, repo.StoreResult{}, b, a)
 	s.commit(t, w)
-	for _, src := range []repo.Source{w, s.reader(t)} {
+	for _, src := range []repo.Source{w, s.committed(t)} {
 		if again, err := src.Info(s.ctx, id); err != nil || !again.Added.Equal(info.Added) || again.Length != info.Length || again.Alphabet != info.Alphabet {
 			t.Errorf("Info after a re-add: %+v, %v; want %+v", again, err, info)
 		}
@@ -395,13 +403,13 @@ func testRepoint(t *testing.T, s *writerCase) {
 	id2 := s.store(t, w, q2, repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1}, a1) // re-points a committed alias
 	id3 := s.store(t, w, q3, repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1}, b1) // and one twice in a batch
 	s.store(t, w, q1, repo.StoreResult{AliasesAdded: 1}, b1)
-	if id, err := repo.Resolve(s.ctx, s.reader(t), "A:1", "", repo.StyleSeqRepo); err != nil || id != id1 {
+	if id, err := repo.Resolve(s.ctx, s.committed(t), "A:1", "", repo.StyleSeqRepo); err != nil || id != id1 {
 		t.Errorf("A:1 resolves to %q, %v before Commit; want %s", id, err, id1)
 	}
 	s.commit(t, w)
 	want := sortedRecords([]string{id1 + " A:1 false", id2 + " A:1 true", id1 + " A:2 true",
 		id1 + " B:1 false", id3 + " B:1 false", id1 + " B:1 true"})
-	for name, src := range map[string]repo.Source{"the writer": w, "a reader": s.reader(t)} {
+	for name, src := range map[string]repo.Source{"the writer": w, "a reader": s.committed(t)} {
 		var got []string
 		for _, ns := range []string{"A", "B"} {
 			got = append(got, records(t, src, repo.AliasQuery{Namespace: ns, IncludeHistoric: true})...)
@@ -428,7 +436,7 @@ func testFailedCommit(t *testing.T, s *writerCase) {
 	b1 := repo.NSAlias{Namespace: "B", Alias: "1"}
 	s.store(t, w, "GATTACAGATTACA", repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1}, b1)
 	s.commit(t, w)
-	before := s.reader(t)
+	before := s.committed(t)
 	wantRecs := records(t, before, repo.AliasQuery{IncludeHistoric: true})
 	wantSeqs, err := repo.Collect(before.Sequences(s.ctx))
 	if err != nil {
@@ -440,7 +448,7 @@ func testFailedCommit(t *testing.T, s *writerCase) {
 	if err := w.Commit(s.ctx); err == nil {
 		t.Fatal("Commit succeeded after FailCommits")
 	}
-	after := s.reader(t)
+	after := s.committed(t)
 	CheckWhole(t, after)
 	if !s.AtomicCommit {
 		return
@@ -479,7 +487,7 @@ func testConcurrentStores(t *testing.T, s *writerCase) {
 		t.Error(err)
 	}
 	s.commit(t, w)
-	src := s.reader(t)
+	src := s.committed(t)
 	if n := CheckWhole(t, src); n != workers*each {
 		t.Errorf("%d sequences, want %d", n, workers*each)
 	}
@@ -568,7 +576,7 @@ func testResumedCopy(t *testing.T, s *writerCase) {
 		t.Fatalf("interrupted copy: %v (commit: %v); want context.Canceled", err, commitErr)
 	}
 	// Readers see the committed sequences, each whole with its aliases.
-	dst := s.reader(t)
+	dst := s.committed(t)
 	if n := CheckWhole(t, dst); n != 4 {
 		t.Errorf("after the interrupted copy: %d sequences, want the 4 committed", n)
 	}
@@ -594,7 +602,7 @@ func testResumedCopy(t *testing.T, s *writerCase) {
 	if exact {
 		how = SameExact
 	}
-	SameSource(t, src, s.reader(t), how)
+	SameSource(t, src, s.committed(t), how)
 	if p, err := copier.Copy(s.ctx, src, w, copier.Options{}); err != nil || p.Added != 0 || p.Aliases != 0 {
 		t.Errorf("a copy of what is copied: %+v, %v; want nothing added", p, err)
 	}
@@ -647,14 +655,14 @@ func testCollectionWriter(t *testing.T, s *writerCase) {
 	s.commit(t, w)
 	storeColl("coll", c1) // idempotent
 	s.commit(t, w)
-	for _, src := range []repo.Source{w, s.reader(t)} {
+	for _, src := range []repo.Source{w, s.committed(t)} {
 		if d := lookup(src, "coll"); d != c1.Digest() {
 			t.Errorf("coll is %q after Commit, want %s", d, c1.Digest())
 		}
 	}
 	storeColl("coll", c2) // moves the name
 	s.commit(t, w)
-	src := s.reader(t)
+	src := s.committed(t)
 	if d, old := lookup(src, "coll"), lookup(src, c1.Digest()); d != c2.Digest() || old != c1.Digest() {
 		t.Errorf("after the move: coll is %q, the first collection %q; want %s and %s", d, old, c2.Digest(), c1.Digest())
 	}
@@ -672,7 +680,7 @@ func testCollectionWriter(t *testing.T, s *writerCase) {
 	if err := w.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	src = s.reader(t)
+	src = s.committed(t)
 	if d := lookup(src, "gone"); d != "" {
 		t.Errorf("a collection staged and closed is stored: %s", d)
 	}
