@@ -336,6 +336,7 @@ for name in sorted(fa.references):
 // TestWriterConformance runs the repo.Writer contract suite, each case on
 // a new, empty instance.
 func TestWriterConformance(t *testing.T) {
+	t.Parallel()
 	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
 		dir := filepath.Join(t.TempDir(), "master")
 		if err := CreateInstance(context.Background(), dir); err != nil {
