@@ -450,6 +450,11 @@ func testFailedCommit(t *testing.T, s *writerCase) {
 	}
 	after := s.committed(t)
 	CheckWhole(t, after)
+	for _, info := range wantSeqs {
+		if !has(t, after, info.SeqID) {
+			t.Errorf("sequence %s, committed before, is gone after a failed Commit", info.SeqID)
+		}
+	}
 	if !s.AtomicCommit {
 		return
 	}
