@@ -90,13 +90,13 @@ func TestWriterConformance(t *testing.T) {
 		u := fmt.Sprintf("s3://seqrepo/writer%d/master", n)
 		return repotest.WriterStore{
 			OpenWriter: func(t *testing.T) repo.Writer {
-				w, err := s3.OpenWriter(context.Background(), u)
+				w, err := s3.OpenWriter(context.Background(), u, envConfig())
 				if err != nil {
 					t.Fatal(err)
 				}
 				return w
 			},
-			OpenSource: func(t *testing.T) (repo.Source, error) { return repo.Open(context.Background(), u) },
+			OpenSource: func(t *testing.T) (repo.Source, error) { return openEnv(context.Background(), u) },
 			OneWriter:  true,
 		}
 	})
