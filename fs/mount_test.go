@@ -230,6 +230,7 @@ func TestMountRandomReads(t *testing.T) {
 }
 
 func TestCheckMountPoint(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
 	os.WriteFile(file, nil, 0o644)
