@@ -67,17 +67,11 @@ func Lookup() (string, error) {
 	return lookupBin, lookupErr
 }
 
-// pinnedTool returns the path of the tool name pinned in tools/go.mod,
-// found next to this source file (tests and "go run" build from the
-// repository, so the file is there).
+// pinnedTool returns the path of the tool name pinned in tools/go.mod.
 func pinnedTool(name string) (string, error) {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", errors.New("locate the tools module: no caller information")
-	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "tools")
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		return "", fmt.Errorf("locate the tools module: %w", err)
+	dir, err := toolsModule()
+	if err != nil {
+		return "", err
 	}
 	cmd := exec.Command("go", "tool", "-n", name)
 	cmd.Dir = dir
@@ -88,6 +82,28 @@ func pinnedTool(name string) (string, error) {
 		return "", fmt.Errorf("go tool -n %s in %s: %w\n%s", name, dir, err, stderr.Bytes())
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// toolsModule returns the directory of the repository's tools module: next
+// to this source file (tests and "go run" build from the repository), or,
+// in a build with -trimpath, below the root of the module the current
+// directory is in.
+func toolsModule() (string, error) {
+	root := ""
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		root = filepath.Join(filepath.Dir(file), "..", "..")
+	} else {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			return "", fmt.Errorf("locate the tools module: go env GOMOD: %w", err)
+		}
+		root = filepath.Dir(strings.TrimSpace(string(out)))
+	}
+	dir := filepath.Join(root, "tools")
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		return "", fmt.Errorf("locate the tools module: %w", err)
+	}
+	return dir, nil
 }
 
 // Binary returns the versitygw binary (see Lookup), skipping the test (or
