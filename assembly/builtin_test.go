@@ -7,6 +7,7 @@ import (
 )
 
 func TestBuiltins(t *testing.T) {
+	t.Parallel()
 	names := BuiltinNames()
 	if len(names) != 30 || !slices.IsSorted(names) {
 		t.Fatalf("BuiltinNames() = %d names %v; want 30 sorted", len(names), names)
@@ -36,6 +37,7 @@ func TestBuiltins(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			a, err := Builtin(tc.name)
 			if err != nil {
 				t.Fatal(err)
@@ -66,6 +68,7 @@ func equalSequence(a, b Sequence) bool {
 }
 
 func TestBuiltinUnknown(t *testing.T) {
+	t.Parallel()
 	for _, n := range []string{"GRCh39", "", "../data/GRCh38", "data/GRCh38"} {
 		if _, err := Builtin(n); !errors.Is(err, ErrUnknownAssembly) {
 			t.Errorf("Builtin(%q) error %v; want ErrUnknownAssembly", n, err)
@@ -74,6 +77,7 @@ func TestBuiltinUnknown(t *testing.T) {
 }
 
 func TestCheckName(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		ok   bool

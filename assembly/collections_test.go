@@ -23,6 +23,7 @@ func testGenome(t *testing.T) (*Assembly, map[string]Member) {
 }
 
 func TestCollections(t *testing.T) {
+	t.Parallel()
 	all := []string{"seqfsTest1", "seqfsTest1.ucsc", "seqfsTest1.refseq", "seqfsTest1.genbank",
 		"seqfsTest1.primary", "seqfsTest1.primary.ucsc", "seqfsTest1.primary.refseq", "seqfsTest1.primary.genbank"}
 	tests := []struct {
@@ -61,6 +62,7 @@ func TestCollections(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			a, held := testGenome(t)
 			if tc.edit != nil {
 				tc.edit(a, held)
@@ -92,6 +94,7 @@ func TestCollections(t *testing.T) {
 }
 
 func TestCollectionsContent(t *testing.T) {
+	t.Parallel()
 	a, held := testGenome(t)
 	cols, _, err := a.Collections(held)
 	if err != nil {
@@ -119,6 +122,7 @@ func TestCollectionsContent(t *testing.T) {
 }
 
 func TestCollectionsLengthMismatch(t *testing.T) {
+	t.Parallel()
 	a, held := testGenome(t)
 	held["NC_001133.9"] = Member{"lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn", 230219}
 	_, _, err := a.Collections(held)

@@ -170,6 +170,7 @@ func (f *loadFixture) load(t *testing.T, opts Options) []Result {
 // SeqAliasDB.store_alias) on the fixture, run after run, and checks that
 // Load writes exactly those.
 func TestLoadAliasRows(t *testing.T) {
+	t.Parallel()
 	f := newLoadFixture(t)
 	// What the fixture holds before: NC_B.1's first binding is historic.
 	// Each sequence's four digest aliases come before its NCBI alias.
@@ -234,6 +235,7 @@ func TestLoadAliasRows(t *testing.T) {
 // TestLoadCollections checks the collections Load stores and that storing
 // them again changes nothing.
 func TestLoadCollections(t *testing.T) {
+	t.Parallel()
 	f := newLoadFixture(t)
 	res := f.load(t, Options{})
 	made := map[string][]string{}
@@ -277,6 +279,7 @@ func TestLoadCollections(t *testing.T) {
 
 // TestLoadDryRun checks that a dry run reports but commits nothing.
 func TestLoadDryRun(t *testing.T) {
+	t.Parallel()
 	f := newLoadFixture(t)
 	before := f.rows(t)
 	res := f.load(t, Options{DryRun: true, PartialLoad: true})
@@ -293,6 +296,7 @@ func TestLoadDryRun(t *testing.T) {
 
 // TestLoadErrors checks Load's refusals before anything is written.
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	f := newLoadFixture(t)
 	ctx := context.Background()
 	target := f.target(t)

@@ -34,6 +34,7 @@ func formatReport(a *Assembly) string {
 // TestParseReportBuiltins round-trips every built-in assembly through the
 // report format: parsing gives bioutils' model back.
 func TestParseReportBuiltins(t *testing.T) {
+	t.Parallel()
 	all, err := Builtins()
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,7 @@ func TestParseReportBuiltins(t *testing.T) {
 
 // TestParseReportTestGenome parses the test genome's report.
 func TestParseReportTestGenome(t *testing.T) {
+	t.Parallel()
 	a, err := ReadReport(filepath.Join("..", "testdata", "genome", "test_assembly_report.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +75,7 @@ func TestParseReportTestGenome(t *testing.T) {
 }
 
 func TestParseReport(t *testing.T) {
+	t.Parallel()
 	const head = "# Assembly name:  X1\n# Sequence-Name\tSequence-Role\tAssigned-Molecule\tAssigned-Molecule-Location/Type\tGenBank-Accn\tRelationship\tRefSeq-Accn\tAssembly-Unit\tSequence-Length\tUCSC-style-name\n"
 	const line = "1\tassembled-molecule\t1\tChromosome\tCM1.1\t=\tNC_1.1\tPrimary Assembly\t100\tchr1\n"
 	tests := []struct {
@@ -98,6 +101,7 @@ func TestParseReport(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			a, err := ParseReport(strings.NewReader(tc.in))
 			if err != nil {
 				t.Fatal(err)
@@ -112,6 +116,7 @@ func TestParseReport(t *testing.T) {
 // TestParseReportHeader reads the header of an older NCBI report: "Assembly
 // Name" capitalised, accessions followed by "(latest)", an unpadded date.
 func TestParseReportHeader(t *testing.T) {
+	t.Parallel()
 	const in = "# Assembly Name:  GRCh38.p4\n# Description:    Genome Reference Consortium Human Build 38 patch release 4 (GRCh38.p4)\n" +
 		"# Organism name:  Homo sapiens (human)\n# Taxid:          9606\n# Submitter:      Genome Reference Consortium\n" +
 		"# Date:           2015-6-25\n# GenBank Assembly Accession: GCA_000001405.19 (latest)\n" +
@@ -135,6 +140,7 @@ func TestParseReportHeader(t *testing.T) {
 }
 
 func TestParseReportErrors(t *testing.T) {
+	t.Parallel()
 	const name = "# Assembly name:  X1\n"
 	const cols = "# Sequence-Name\tSequence-Role\tAssigned-Molecule\tAssigned-Molecule-Location/Type\tGenBank-Accn\tRelationship\tRefSeq-Accn\tAssembly-Unit\tSequence-Length\tUCSC-style-name\n"
 	const line = "1\tassembled-molecule\t1\tChromosome\tCM1.1\t=\tNC_1.1\tPrimary Assembly\t100\tchr1\n"
@@ -164,6 +170,7 @@ func TestParseReportErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := ParseReport(strings.NewReader(tc.in))
 			var re *ReportError
 			if !errors.As(err, &re) {
@@ -177,6 +184,7 @@ func TestParseReportErrors(t *testing.T) {
 }
 
 func TestReadReportNamesFile(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "GCF_x_assembly_report.txt")
 	if err := os.WriteFile(p, []byte("# Assembly name: X1\n1\tr\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@
 # to run only some: bench/run.sh fetch rest
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/bin:$(go env GOPATH)/bin:$PATH"
+export PATH="$PWD/bin:$PATH"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   # inflate runs fetch, fs and s3 and sums up their inflate figures.

@@ -20,6 +20,7 @@ func gziBytes(n uint64, pairs ...uint64) []byte {
 }
 
 func TestParseGZI(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      []byte
@@ -42,6 +43,7 @@ func TestParseGZI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseGZI(tt.in)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -60,6 +62,7 @@ func TestParseGZI(t *testing.T) {
 }
 
 func TestGZIMarshalRealFiles(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../testdata/*/*/sequences/*/*/*/*.gzi")
 	if len(files) == 0 {
 		t.Fatal("no .gzi test data under ../testdata (it is part of the repository)")
@@ -84,6 +87,7 @@ func TestGZIMarshalRealFiles(t *testing.T) {
 }
 
 func TestGZIMarshalErrors(t *testing.T) {
+	t.Parallel()
 	for _, g := range []GZI{nil, {{1, 0}}, {{}, {5, 5}, {5, 6}}, {{}, {5, 5}, {6, 4}}} {
 		if _, err := g.MarshalBinary(); err == nil {
 			t.Errorf("MarshalBinary(%v) succeeded", g)
@@ -96,6 +100,7 @@ func TestGZIMarshalErrors(t *testing.T) {
 }
 
 func TestLocate(t *testing.T) {
+	t.Parallel()
 	g := GZI{{0, 0}, {100, 10}, {200, 20}, {228, 20}, {300, 30}}
 	tests := []struct {
 		uoff uint64

@@ -10,6 +10,7 @@ import (
 // Sequential reads start a background read-ahead of the following window;
 // random reads do not. Bytes are right either way.
 func TestSequentialReadAhead(t *testing.T) {
+	t.Parallel()
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("read-ahead inflates on several cores; GOMAXPROCS is 1")
 	}

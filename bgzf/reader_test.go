@@ -46,6 +46,7 @@ func checkRandomReads(t *testing.T, r *Reader, want []byte, count int, seed uint
 }
 
 func TestReaderRealFiles(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../testdata/*/*/sequences/*/*/*/*.fa.bgz")
 	if len(files) == 0 {
 		t.Fatal("no BGZF test data under ../testdata (it is part of the repository)")
@@ -107,6 +108,7 @@ func equalGZI(a, b GZI) bool {
 }
 
 func TestReaderIndexVariants(t *testing.T) {
+	t.Parallel()
 	want := randomData(1000, 1)
 	tests := []struct {
 		name      string
@@ -123,6 +125,7 @@ func TestReaderIndexVariants(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			file, g := buildBGZF(t, want, tt.blockSize, 6, tt.eofMarker)
 			if tt.listEOF {
 				g = append(g, Block{uint64(len(file) - len(eofBlock)), uint64(len(want))})
@@ -145,6 +148,7 @@ func TestReaderIndexVariants(t *testing.T) {
 }
 
 func TestReaderEmpty(t *testing.T) {
+	t.Parallel()
 	for _, g := range []GZI{nil, {{}}} {
 		r := NewReader(bytes.NewReader(eofBlock[:]), int64(len(eofBlock)), g, nil, "empty")
 		n, err := r.ReadAt(make([]byte, 10), 0)
@@ -163,6 +167,7 @@ func TestReaderEmpty(t *testing.T) {
 }
 
 func TestReaderArgs(t *testing.T) {
+	t.Parallel()
 	file, g := buildBGZF(t, randomData(300, 2), 100, 6, true)
 	r := NewReader(bytes.NewReader(file), int64(len(file)), g, nil, "f")
 	if _, err := r.ReadAt(make([]byte, 1), -1); err == nil {
@@ -202,6 +207,7 @@ func TestReaderArgs(t *testing.T) {
 // that reads of the damaged block fail with a descriptive error while the
 // other blocks still read correctly.
 func TestReaderCorruption(t *testing.T) {
+	t.Parallel()
 	want := randomData(300, 3)
 	orig, g := buildBGZF(t, want, 100, 6, true)
 	b1 := int(g[1].Compressed) // second block
@@ -258,6 +264,7 @@ func TestReaderCorruption(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f, g := tt.mutate(bytes.Clone(orig), g)
 			for _, c := range []*BlockCache{nil, NewBlockCache(1 << 20)} {
 				r := NewReader(bytes.NewReader(f), int64(len(f)), g, c, "test.bgz")
@@ -316,6 +323,7 @@ type failingReaderAt struct{}
 func (failingReaderAt) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReaderIOError(t *testing.T) {
+	t.Parallel()
 	r := NewReader(failingReaderAt{}, 1000, nil, NewBlockCache(1<<20), "broken")
 	_, err := r.ReadAt(make([]byte, 10), 0)
 	if !errors.Is(err, errDisk) || errors.Is(err, ErrCorrupt) {
@@ -327,6 +335,7 @@ func TestReaderIOError(t *testing.T) {
 }
 
 func TestReaderConcurrent(t *testing.T) {
+	t.Parallel()
 	want := randomData(3<<20, 4)
 	file, g := writeBGZF(t, want, 4)
 	// A cache smaller than the data forces evictions alongside hits.
@@ -362,6 +371,7 @@ func TestReaderConcurrent(t *testing.T) {
 // TestCacheSingleflight checks that concurrent misses for one block read and
 // inflate it only once.
 func TestCacheSingleflight(t *testing.T) {
+	t.Parallel()
 	want := randomData(200000, 5)
 	file, g := writeBGZF(t, want, 1)
 	var mu sync.Mutex
@@ -414,6 +424,7 @@ func TestCacheSingleflight(t *testing.T) {
 }
 
 func TestCacheErrorsNotCached(t *testing.T) {
+	t.Parallel()
 	file, g := buildBGZF(t, randomData(300, 6), 100, 6, true)
 	// A ReaderAt that fails once, then succeeds.
 	flaky := &flakyReaderAt{ra: bytes.NewReader(file), failures: 1}
@@ -461,6 +472,7 @@ func (f *flakyReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func TestCacheEviction(t *testing.T) {
+	t.Parallel()
 	want := randomData(10*MaxBlockData, 7)
 	file, g := writeBGZF(t, want, 2)
 	// Room for exactly three full blocks in a single shard.
@@ -513,6 +525,7 @@ func TestCacheEviction(t *testing.T) {
 }
 
 func TestCacheSharding(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		max    int64
 		shards int

@@ -53,6 +53,7 @@ func checkBlocks(t *testing.T, file []byte, g GZI, dataLen int) {
 }
 
 func TestWriterRoundTrip(t *testing.T) {
+	t.Parallel()
 	sizes := []int{0, 1, 100, MaxBlockData - 1, MaxBlockData, MaxBlockData + 1, 2 * MaxBlockData, 5<<20 + 17}
 	for _, size := range sizes {
 		for _, kind := range []string{"dna", "random"} {
@@ -90,6 +91,7 @@ func TestWriterRoundTrip(t *testing.T) {
 }
 
 func TestWriterLevels(t *testing.T) {
+	t.Parallel()
 	data := randomData(3*MaxBlockData+5, 12)
 	var sizes []int
 	for _, level := range []int{-1, 0, 1, 6, 9} {
@@ -137,6 +139,7 @@ func (f *failAfter) Write(p []byte) (int, error) {
 }
 
 func TestWriterErrors(t *testing.T) {
+	t.Parallel()
 	data := incompressible(20*MaxBlockData, 13)
 	// Failure while writing blocks surfaces on Write or Close.
 	w := NewWriter(&failAfter{n: 100000}, 2)
@@ -178,6 +181,7 @@ func TestWriterErrors(t *testing.T) {
 // our output, re-indexing it gives our index, and bgzip's own output and
 // index read correctly.
 func TestWriterBgzipCompatible(t *testing.T) {
+	t.Parallel()
 	bgzip, err := exec.LookPath("bgzip")
 	if err != nil {
 		if os.Getenv("CI") == "true" {

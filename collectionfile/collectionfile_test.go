@@ -35,6 +35,7 @@ func gzipMembers(t *testing.T, parts ...string) []byte {
 }
 
 func TestRead(t *testing.T) {
+	t.Parallel()
 	base := ">chrX desc\nTTGG\nggaa\n>chr1\nGGAA\n>chr2\r\nGC\r\nG*C\r\n"
 	want := &File{Format: FormatFASTA, Names: []string{"chrX", "chr1", "chr2"}, Lengths: []int64{8, 4, 4}, SeqIDs: []string{seqX, seq1, seq2}}
 	dict := "@HD\tVN:1.6\n@SQ\tSN:chrX\tLN:8\tM5:ABCDEF0123456789ABCDEF0123456789\tUR:file:x.fa\n@SQ\tSN:chr1\tLN:4\n"
@@ -70,6 +71,7 @@ func TestRead(t *testing.T) {
 }
 
 func TestReadLongLine(t *testing.T) {
+	t.Parallel()
 	seq := strings.Repeat("ACGT", 100_000) // one line longer than the read buffer
 	got, err := Read(strings.NewReader(">"+strings.Repeat("n", 70_000)+"\n"+seq+"\n>b\nGGAA"), "long.fa")
 	if err != nil {
@@ -81,6 +83,7 @@ func TestReadLongLine(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, data, want string }{
 		{"x.fa", ">a\nACGT\nAC-GT\n", `x.fa:3: record "a": character '-' in column 3 is not a residue`},
 		{"x.fa", ">a\nAC\n>\nAC\n", "x.fa:3: FASTA header without a name"},
@@ -106,6 +109,7 @@ func TestReadErrors(t *testing.T) {
 }
 
 func TestReadFile(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "g.fa")
 	if err := os.WriteFile(p, []byte(">chrX\nTTGGGGAA\n"), 0o644); err != nil {
 		t.Fatal(err)

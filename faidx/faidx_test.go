@@ -12,6 +12,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -50,6 +51,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Parse(strings.NewReader(tt.in))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -72,6 +74,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseLongLine(t *testing.T) {
+	t.Parallel()
 	in := "a\t1\t3\t1\t2\n" + strings.Repeat("x", maxLineLength+1) + "\t1\t3\t1\t2\n"
 	_, err := Parse(strings.NewReader(in))
 	if err == nil || !strings.Contains(err.Error(), "line 2: line longer than") {
@@ -84,6 +87,7 @@ type failReader struct{}
 func (failReader) Read([]byte) (int, error) { return 0, errors.New("boom") }
 
 func TestParseReadError(t *testing.T) {
+	t.Parallel()
 	_, err := Parse(failReader{})
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("Parse error = %v", err)
@@ -91,6 +95,7 @@ func TestParseReadError(t *testing.T) {
 }
 
 func TestFormatWrite(t *testing.T) {
+	t.Parallel()
 	r := Record{"chr1", 248956422, 112, 70, 71}
 	if got, want := r.Format(), "chr1\t248956422\t112\t70\t71\n"; got != want {
 		t.Fatalf("Format = %q, want %q", got, want)
@@ -112,6 +117,7 @@ func TestFormatWrite(t *testing.T) {
 // TestRealIndexes checks that the htslib-generated indexes in the repository
 // test data parse and re-serialise byte for byte.
 func TestRealIndexes(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../testdata/*/*/sequences/*/*/*/*.fai")
 	if len(files) == 0 {
 		t.Fatal("no .fai test data found under ../testdata (it is part of the repository)")
@@ -152,6 +158,7 @@ func fasta(name string, seq []byte, prefix int, lineBases int, eol string) ([]by
 }
 
 func TestByteOffsetAndSpan(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
 		length, lineBases int
@@ -203,6 +210,7 @@ func TestByteOffsetAndSpan(t *testing.T) {
 }
 
 func TestByteSpanClamp(t *testing.T) {
+	t.Parallel()
 	r := Record{"s", 10, 4, 4, 5} // lines: 4+4+2 bases
 	tests := []struct{ s, e, off, n int64 }{
 		{0, 10, 4, 12},
@@ -230,6 +238,7 @@ func TestByteSpanClamp(t *testing.T) {
 }
 
 func TestIndex(t *testing.T) {
+	t.Parallel()
 	recs := []Record{{"a", 1, 3, 1, 2}, {"b", 2, 8, 2, 3}}
 	ix, err := NewIndex(recs)
 	if err != nil {

@@ -37,6 +37,7 @@ func readAll(t testing.TB, r *Reader) ([]rec, error) {
 }
 
 func TestReader(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("ACGT", 300000) // one 1.2 MB line
 	tests := []struct {
 		name    string
@@ -66,6 +67,7 @@ func TestReader(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r, err := NewReader(strings.NewReader(tc.in), "t.fa")
 			if err != nil {
 				t.Fatal(err)
@@ -104,6 +106,7 @@ func gz(t testing.TB, s string) []byte {
 }
 
 func TestOpenCompressed(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	const text = ">a\nACGT\n>b\nGG\n"
 	plain := filepath.Join(dir, "x.fa")
@@ -131,6 +134,7 @@ func TestOpenCompressed(t *testing.T) {
 		{filepath.Join(dir, "missing.fa"), "no such file"},
 	} {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			t.Parallel()
 			r, err := Open(tc.path)
 			if err == nil {
 				defer r.Close()
@@ -148,6 +152,7 @@ func TestOpenCompressed(t *testing.T) {
 }
 
 func TestTruncatedGzip(t *testing.T) {
+	t.Parallel()
 	b := gz(t, ">a\n"+strings.Repeat("ACGT", 10000)+"\n")
 	r, err := NewReader(bytes.NewReader(b[:len(b)/2]), "cut.fa.gz")
 	if err != nil {
@@ -159,6 +164,7 @@ func TestTruncatedGzip(t *testing.T) {
 }
 
 func TestParseDefline(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		hdr, ns string
 		want    []repo.NSAlias

@@ -55,6 +55,7 @@ func collectionSource(t *testing.T, c repo.Collection, seqs map[string][]byte) (
 }
 
 func TestMountCollection(t *testing.T) {
+	t.Parallel()
 	c, seqs := testCollection(150, 61, 0, 1, 7000)
 	src, digest := collectionSource(t, c, seqs)
 	dir := mountOpts(t, src, Options{LineWidth: 60})
@@ -123,6 +124,7 @@ func checkFile(t *testing.T, path string, want []byte) {
 }
 
 func TestMountCollectionNoCollections(t *testing.T) {
+	t.Parallel()
 	src := newMemSource(map[string][]string{"S": {"NCBI:x"}}, map[string][]byte{"S": testSeq(10)})
 	dir := mountMem(t, src, 60)
 	ents, err := os.ReadDir(filepath.Join(dir, CollectionDir))
@@ -132,6 +134,7 @@ func TestMountCollectionNoCollections(t *testing.T) {
 }
 
 func TestMountSidecar(t *testing.T) {
+	t.Parallel()
 	c, seqs := testCollection(100, 20)
 	src, _ := collectionSource(t, c, seqs)
 	side := t.TempDir()
@@ -210,6 +213,7 @@ func TestMountSidecar(t *testing.T) {
 }
 
 func TestMountSidecarReused(t *testing.T) {
+	t.Parallel()
 	c, seqs := testCollection(10)
 	src, _ := collectionSource(t, c, seqs)
 	side := t.TempDir()
@@ -224,6 +228,7 @@ func TestMountSidecarReused(t *testing.T) {
 }
 
 func TestMountSidecarNamespace(t *testing.T) {
+	t.Parallel()
 	seq := testSeq(100)
 	src := newMemSource(map[string][]string{"S": {"NCBI:x"}}, map[string][]byte{"S": seq})
 	side := t.TempDir()
@@ -257,6 +262,7 @@ func TestMountSidecarNamespace(t *testing.T) {
 }
 
 func TestMountCollectionListing(t *testing.T) {
+	t.Parallel()
 	src := memsource.New()
 	const n = 1000
 	for i := range n {

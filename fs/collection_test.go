@@ -48,6 +48,7 @@ func naiveCollection(c repo.Collection, seqs map[string][]byte, w int) (fa []byt
 }
 
 func TestCollectionLayout(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		lengths []int
 		width   int
@@ -92,6 +93,7 @@ func TestCollectionLayout(t *testing.T) {
 }
 
 func TestCollectionDict(t *testing.T) {
+	t.Parallel()
 	c, _ := testCollection(10, 70)
 	l := NewCollectionLayout(c, 60)
 	for _, ur := range []string{"", "/mnt/collection/x.fa"} {
@@ -122,6 +124,7 @@ func TestCollectionDict(t *testing.T) {
 }
 
 func TestCollCacheBudget(t *testing.T) {
+	t.Parallel()
 	c := newCollCache()
 	entry := func(d string, n int) *collEntry { return &collEntry{digest: d, seqIDs: make([]string, n)} }
 	c.put(entry("a", collectionCacheRecords/2))
@@ -145,6 +148,7 @@ func TestCollCacheBudget(t *testing.T) {
 }
 
 func TestMergedStreamSeek(t *testing.T) {
+	t.Parallel()
 	names := func(ctx context.Context) iter.Seq2[string, error] {
 		return func(yield func(string, error) bool) {
 			for _, n := range []string{"a", "b"} {
@@ -188,6 +192,7 @@ func TestMergedStreamSeek(t *testing.T) {
 }
 
 func TestNewSidecar(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	tests := []struct {
 		dir, mount string

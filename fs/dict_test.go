@@ -32,6 +32,7 @@ func (s *md5CountingSource) FindAliases(ctx context.Context, q repo.AliasQuery) 
 // lookup; reading one does, and its size matched. The UR is a URI:
 // spaces and '%' are percent-encoded.
 func TestDictStatNeedsNoDigest(t *testing.T) {
+	t.Parallel()
 	seq := testSeq(500)
 	id := "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
 	mem := newMemSource(map[string][]string{id: {"test:chr 1 100%", "test:plain", "MD5:" + md5hex(seq)}}, map[string][]byte{id: seq})
@@ -71,6 +72,7 @@ func TestDictStatNeedsNoDigest(t *testing.T) {
 // TestMountRefusesNonEmpty: a mount would hide the files of a non-empty
 // directory, so it is refused unless NonEmpty says to.
 func TestMountRefusesNonEmpty(t *testing.T) {
+	t.Parallel()
 	requireFUSE(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "keep.txt"), []byte("x"), 0o644); err != nil {

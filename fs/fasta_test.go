@@ -38,6 +38,7 @@ func fetcher(seq []byte, calls *int) FetchFunc {
 }
 
 func TestLayoutSizeAndFai(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		length int64
@@ -68,6 +69,7 @@ func TestLayoutSizeAndFai(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ alias, header, fai string }{
 		{"NC_001422.1", "NC_001422.1", "NC_001422.1"},
 		{"NC_001422.1 Enterobacteria phage phiX174", "NC_001422.1 Enterobacteria phage phiX174", "NC_001422.1"},
@@ -107,6 +109,7 @@ func checkReads(t testing.TB, length, width int, off int64, n int) {
 }
 
 func TestLayoutReadAt(t *testing.T) {
+	t.Parallel()
 	for _, length := range []int{0, 1, 59, 60, 61, 119, 120, 121, 1000} {
 		for _, width := range []int{1, 2, 60, 70} {
 			size := NewLayout("seq name", int64(length), width).Size()
@@ -120,6 +123,7 @@ func TestLayoutReadAt(t *testing.T) {
 }
 
 func TestLayoutReadAtErrors(t *testing.T) {
+	t.Parallel()
 	l := NewLayout("x", 100, 60)
 	boom := errors.New("boom")
 	if _, err := l.ReadAt(make([]byte, 10), 5, func([]byte, int64) error { return boom }); !errors.Is(err, boom) {

@@ -58,6 +58,7 @@ func mountMem(t *testing.T, src repo.Source, width int) string {
 func md5hex(b []byte) string { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
 
 func TestMountTree(t *testing.T) {
+	t.Parallel()
 	seqA := testSeq(1000)
 	seqB := []byte("ACGTACGTNN")
 	idA, idB := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
@@ -158,6 +159,7 @@ func TestMountTree(t *testing.T) {
 }
 
 func TestMountReadOnly(t *testing.T) {
+	t.Parallel()
 	seq := testSeq(100)
 	src := newMemSource(map[string][]string{"S": {"NCBI:x"}}, map[string][]byte{"S": seq})
 	dir := mountMem(t, src, 60)
@@ -187,6 +189,7 @@ func TestMountReadOnly(t *testing.T) {
 }
 
 func TestMountRandomReads(t *testing.T) {
+	t.Parallel()
 	seq := testSeq(3_000_000)
 	src := newMemSource(map[string][]string{"S": {"NCBI:big"}}, map[string][]byte{"S": seq})
 	dir := mountMem(t, src, 70)
@@ -230,6 +233,7 @@ func TestMountRandomReads(t *testing.T) {
 }
 
 func TestCheckMountPoint(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
 	os.WriteFile(file, nil, 0o644)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestEscapeStem(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 200) // 400 bytes
 	tests := []struct {
 		alias, stem string
@@ -43,6 +44,7 @@ func TestEscapeStem(t *testing.T) {
 }
 
 func TestParseNameRejects(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{
 		"x", "x.fasta", "a/b.fa", "a%2fb.fa", "a%b.fa", "a%.fa", "a%2.fa",
 		"a%~0123.fa", "a%~0123456789ABCDEF.fa", strings.Repeat("a", 250) + ".fa",
@@ -59,6 +61,7 @@ func TestParseNameRejects(t *testing.T) {
 }
 
 func TestEscapeDir(t *testing.T) {
+	t.Parallel()
 	for _, ns := range []string{"NCBI", ".", "..", "a/b", "50%", "MD5"} {
 		name := escapeDir(ns)
 		if name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
@@ -114,6 +117,7 @@ func FuzzParseName(f *testing.F) {
 }
 
 func TestFIFOCache(t *testing.T) {
+	t.Parallel()
 	c := newFIFOCache[int](3)
 	for i, k := range []string{"a", "b", "c", "b", "d"} {
 		c.put(k, i)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestMountPermissionChecks(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string, mode os.FileMode) string {
 		p := filepath.Join(dir, name)
@@ -57,6 +58,7 @@ func TestMountPermissionChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := base
 			tt.change(&e)
 			err := e.check("", tt.allowOther)
@@ -74,6 +76,7 @@ func TestMountPermissionChecks(t *testing.T) {
 }
 
 func TestUserAllowOtherParsing(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "fuse.conf")
 	for content, want := range map[string]bool{
 		"user_allow_other\n":            true,

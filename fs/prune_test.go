@@ -14,6 +14,7 @@ import (
 )
 
 func TestDentryQueue(t *testing.T) {
+	t.Parallel()
 	var q dentryQueue
 	next, want := 0, 0
 	for round := range 50 {

@@ -91,24 +91,61 @@ func (a NSAlias) String() string { return a.Namespace + ":" + a.Alias }
 type StoreResult struct {
 	SequencesAdded int    // 0 or 1
 	AliasesAdded   int    // user aliases newly bound (digest aliases not counted)
-	SeqID          string // the sequence's seq_id (set by the SeqRepo and Redis writers)
+	SeqID          string // the sequence's seq_id (set by every Writer)
 }
 
 // Writer is the write interface of stores that take data (the SeqRepo
-// layout, Redis). Writes are staged until Commit; a Writer that is closed
-// or fails before Commit leaves the store as it was at the last Commit.
+// layout, Redis, and S3 through a local SeqRepo layout). Every Writer keeps
+// this contract, which repotest.RunWriter checks:
+//
+//   - Staging. Store (and StoreCollection, for a CollectionWriter) stages
+//     its writes. Staged writes are visible to no reader, the Writer's own
+//     read methods included, until they are committed.
+//   - Commits. Commit commits everything staged. A Writer may also commit
+//     on its own before Commit, typically when the staged batch passes a
+//     size limit (see each Writer's documentation), so that loading or
+//     copying a large store never holds it all in memory: writes become
+//     visible at the next Commit at the latest. Close without Commit
+//     discards only what was staged since the last commit, explicit or
+//     automatic.
+//   - Whole sequences. Readers see a sequence whole (its bytes, its Info
+//     and its digest aliases) or not at all, however a write ends: a
+//     failed Store or Commit, Close without Commit, or a killed process.
+//     An alias is visible only once the sequence it points at is. Stores
+//     without multi-key transactions (Redis Cluster) are the exception
+//     they document: a commit that fails or is interrupted there can leave
+//     its alias changes partly applied, aliases pointing at a sequence not
+//     stored yet included, until the same writes are committed again.
+//   - Resumable. Storing again what is stored already (committed or
+//     staged) is idempotent: it adds nothing, reports nothing added and
+//     changes no timestamp. A Writer opened on a store adds to what is
+//     stored there (unless it documents otherwise: the S3 writer writes a
+//     whole new instance). So an interrupted copy is completed by running
+//     it again (see package copier).
+//   - Failures. A Store rejected for its arguments (a byte other than a
+//     letter or '*', an empty namespace or alias) changes nothing. Any
+//     other failed Store or Commit never changes what was committed before
+//     it; the Writer may then keep the rest staged (Commit can be retried)
+//     or discard it and refuse further writes, as it documents.
+//
+// A Writer is safe for concurrent use; its writes are serialised.
 type Writer interface {
 	Source
 
-	// Store adds a sequence (bytes stored as given) with its aliases. If the
-	// sequence is new it is stored and its digest aliases (VMC, SHA1, MD5,
-	// SEGUID) are added; aliases already bound to it are skipped; an alias
-	// currently bound to another sequence is re-assigned (the old binding
-	// is kept as historic). Namespaces may be in API form (refseq, ga4gh, …).
+	// Store stages a sequence (bytes stored as given: letters and '*')
+	// with its aliases, and reports what it adds. A new sequence gets its
+	// digest aliases (VMC, SHA1, MD5, SEGUID) too. An alias already bound
+	// to the sequence is kept as it is (not counted); an alias currently
+	// bound to another sequence is re-pointed to this one, its old binding
+	// kept as historic (Current false). Namespaces may be in API form
+	// (refseq, ga4gh, …) and are stored in DB form. StoreResult.SeqID is
+	// set on success.
 	Store(ctx context.Context, seq []byte, aliases []NSAlias) (StoreResult, error)
 
-	// Commit makes everything stored so far durable and visible, all or
-	// nothing.
+	// Commit makes everything staged so far durable (as far as the store
+	// is) and visible to readers. On a store with transactions (the
+	// SeqRepo layout) one Commit is all or nothing; elsewhere it commits
+	// whole sequences (see Writer).
 	Commit(ctx context.Context) error
 }
 

@@ -17,6 +17,7 @@ import (
 // request started it disconnects. The other must get its sequence, not a
 // 503 "context canceled".
 func TestDisconnectDoesNotFailSharedResolution(t *testing.T) {
+	t.Parallel()
 	src := newMemSource()
 	seq := randSeq(500, 9)
 	src.add(seq, true, "NCBI:NC_000009.1")

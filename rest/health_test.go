@@ -26,6 +26,7 @@ func (f *flakySource) Info(ctx context.Context, seqID string) (repo.Info, error)
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	src := &flakySource{memSource: newMemSource()}
 	srv := New(src, Options{Logger: slog.New(slog.DiscardHandler)})
 	ts := httptest.NewServer(srv.Handler())

@@ -15,6 +15,7 @@ import (
 // pattern (a scan; "%" alone matches every sequence and answered a 2 MB
 // 409). Every endpoint refuses it with a short 400.
 func TestLikePatternsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	for _, p := range []string{
 		"/sequence/%25", "/sequence/%25/metadata", "/sequence/NC_%25", "/sequence/refseq:NC_%25",
@@ -40,6 +41,7 @@ func TestLikePatternsRefused(t *testing.T) {
 // storage error (which names files); permission problems are 500, not a
 // retryable 503.
 func TestErrorBodiesHideServerPaths(t *testing.T) {
+	t.Parallel()
 	const secret = "/srv/secret/seqrepo/2024-02-20/sequences/2024/0101/1700000000.fa.bgz"
 	for _, c := range []struct {
 		name  string
@@ -52,6 +54,7 @@ func TestErrorBodiesHideServerPaths(t *testing.T) {
 		{"permission", fmt.Errorf("open %s: %w", secret, fs.ErrPermission), 500, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, Options{})
 			f.src.ReadHook = func(context.Context, string, int64) error { return c.err }
 			for _, p := range []string{"/sequence/" + f.md5A, "/seqrepo/1/sequence/" + f.md5A, "/refget/1/sequence/" + f.md5A} {
@@ -67,6 +70,7 @@ func TestErrorBodiesHideServerPaths(t *testing.T) {
 // TestExtraParameterBody: connexion answers an unknown query parameter
 // with an ExtraParameterProblem, whose title is null.
 func TestExtraParameterBody(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	want := "{\n  \"detail\": \"Extra query parameter(s) foo not in spec\",\n  \"status\": 400,\n  \"title\": null,\n  \"type\": \"about:blank\"\n}\n"
 	for _, p := range []string{

@@ -58,6 +58,7 @@ func post(t *testing.T, url, body string) resp {
 }
 
 func TestSeqcolCollection(t *testing.T) {
+	t.Parallel()
 	f := newSeqcolFixture(t)
 	want2 := string(repo.NewSeqcol(f.colls[f.ab]).Level2JSON())
 	want1 := string(repo.NewSeqcol(f.colls[f.ab]).Level1JSON())
@@ -97,6 +98,7 @@ func TestSeqcolCollection(t *testing.T) {
 }
 
 func TestSeqcolComparison(t *testing.T) {
+	t.Parallel()
 	f := newSeqcolFixture(t)
 	var cmp repo.SeqcolComparison
 	r := get(t, f.url+"/comparison/"+f.ab+"/"+f.ba)
@@ -195,6 +197,7 @@ func getPage(t *testing.T, url string) (page, int) {
 }
 
 func TestSeqcolList(t *testing.T) {
+	t.Parallel()
 	f := newSeqcolFixture(t)
 	all := []string{f.ab, f.ba, f.a}
 	slices.Sort(all)
@@ -292,6 +295,7 @@ type onlySource struct{ repo.Source }
 
 // A source without collections answers 404 and empty lists, never 500.
 func TestSeqcolWithoutCollections(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	srv := New(onlySource{f.src}, Options{Logger: slog.New(slog.DiscardHandler)})
 	ts := httptest.NewServer(srv.Handler())
@@ -312,6 +316,7 @@ func TestSeqcolWithoutCollections(t *testing.T) {
 }
 
 func TestSeqcolServiceInfoAndOpenAPI(t *testing.T) {
+	t.Parallel()
 	f := newSeqcolFixture(t)
 	var si struct {
 		Type   struct{ Artifact string }

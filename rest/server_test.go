@@ -93,6 +93,7 @@ func get(t *testing.T, url string, hdr ...string) resp {
 }
 
 func TestSequenceV2(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	A, L := f.seqA, len(f.seqA)
 	type tc struct {
@@ -187,6 +188,7 @@ func TestSequenceV2(t *testing.T) {
 	_ = L
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			r := get(t, f.url+c.path, c.hdr...)
 			if r.status != c.status {
 				t.Fatalf("status %d, want %d (body %.200q)", r.status, c.status, r.body)
@@ -226,6 +228,7 @@ func TestSequenceV2(t *testing.T) {
 }
 
 func TestMetadataAndServiceInfoV2(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	r := get(t, f.url+"/sequence/"+f.md5A+"/metadata")
 	if r.status != 200 || r.h.Get("Content-Type") != ctV2JSON {
@@ -301,6 +304,7 @@ func TestMetadataAndServiceInfoV2(t *testing.T) {
 // TestSeqRepoAPI checks /seqrepo/1 byte for byte against the encoding of
 // seqrepo-rest-service (docs/format.md, “REST encoding” and “/seqrepo/1”).
 func TestSeqRepoAPI(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{Root: "/srv/seqrepo/x"})
 	dC, _ := repo.ComputeDigests([]byte("ACGTN"))
 	r := get(t, f.url+"/seqrepo/1/metadata/SQ."+f.c)
@@ -374,6 +378,7 @@ func TestSeqRepoAPI(t *testing.T) {
 // TestRefgetV1 checks /refget/1 against docs/format.md, “/refget/1”, and the
 // compliance suite's expectations.
 func TestRefgetV1(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	A := f.seqA
 	md5 := f.md5A
@@ -413,6 +418,7 @@ func TestRefgetV1(t *testing.T) {
 		{"range at len", md5, []string{"Range", "bytes=1000-1001"}, 416, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			r := get(t, f.url+"/refget/1/sequence/"+c.path, c.hdr...)
 			if r.status != c.status {
 				t.Fatalf("status %d, want %d (%.200s)", r.status, c.status, r.body)
@@ -447,6 +453,7 @@ func TestRefgetV1(t *testing.T) {
 }
 
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	get(t, f.url+"/sequence/"+f.md5A+"?start=0&end=100")
 	get(t, f.url+"/sequence/nope")
@@ -486,6 +493,7 @@ func TestOperations(t *testing.T) {
 }
 
 func TestCacheHits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	for i := 0; i < 5; i++ {
 		get(t, f.url+"/sequence/"+f.md5A+"?start=0&end=10")
@@ -508,6 +516,7 @@ func TestCacheHits(t *testing.T) {
 }
 
 func TestSourceFailures(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	// Failure before anything is sent: 503 with Retry-After.
 	f.src.mu.Lock()
@@ -536,6 +545,7 @@ func TestSourceFailures(t *testing.T) {
 }
 
 func TestConcurrencyLimit(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{MaxInFlight: 1})
 	f.src.block = make(chan struct{})
 	done := make(chan resp)
@@ -619,6 +629,7 @@ func TestServeTimeoutsAndShutdown(t *testing.T) {
 }
 
 func TestEncodeJSON(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   any
 		want string
@@ -647,6 +658,7 @@ func TestEncodeJSON(t *testing.T) {
 }
 
 func TestParsers(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		h           string
 		first, last int64

@@ -33,15 +33,14 @@ if ! command -v go >/dev/null 2>&1; then
   else echo "deps: Go is not installed (need go >= 1.26 on PATH or in /usr/local/go)" >&2; exit 1; fi
 fi
 
-# Go tools used by the test script.
-GOBIN="$(go env GOPATH)/bin"
-if [ ! -x "$GOBIN/staticcheck" ]; then
-  echo "deps: installing staticcheck" >&2
-  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
-fi
-
-# S3 server for the s3:// backend's tests (internal/s3test starts it).
-if [ ! -x "$GOBIN/versitygw" ]; then
-  echo "deps: installing versitygw" >&2
-  (cd / && GOFLAGS=-mod=mod go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)
-fi
+# Go tools: staticcheck (the test script) and versitygw (the S3 server the
+# s3:// backend's tests start through internal/s3test) are pinned by tool
+# directives in tools/go.mod, a module of their own so that their
+# dependencies never change the versions seqfs builds with. Nothing is
+# installed: "go tool -n" builds each into the Go build cache (fetching
+# modules from the Go module proxy on a fresh machine) and prints its path;
+# building them here only spares the tests the wait.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for tool in staticcheck versitygw; do
+  go -C "$root/tools" tool -n "$tool" >/dev/null
+done

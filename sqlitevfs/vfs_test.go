@@ -77,6 +77,7 @@ func itoa(i int) string {
 }
 
 func TestQueryThroughVFS(t *testing.T) {
+	t.Parallel()
 	mf := &memFile{b: makeDB(t, 5000)}
 	reg, err := Register(mf, "mem://x")
 	if err != nil {
@@ -132,6 +133,7 @@ func TestQueryThroughVFS(t *testing.T) {
 }
 
 func TestReadErrorsSurface(t *testing.T) {
+	t.Parallel()
 	mf := &memFile{b: makeDB(t, 10)}
 	reg, err := Register(mf, "mem://y")
 	if err != nil {
@@ -155,6 +157,7 @@ func TestReadErrorsSurface(t *testing.T) {
 }
 
 func TestTruncatedFile(t *testing.T) {
+	t.Parallel()
 	b := makeDB(t, 3000)
 	mf := &memFile{b: b[:len(b)/2]}
 	// Claim the full size: reads past the real end must fail, not return zeroes.
@@ -179,6 +182,7 @@ type lyingFile struct {
 func (l *lyingFile) Size() int64 { return l.size }
 
 func TestUnregisteredDSN(t *testing.T) {
+	t.Parallel()
 	reg, err := Register(&memFile{b: makeDB(t, 1)}, "mem://w")
 	if err != nil {
 		t.Fatal(err)

@@ -3,13 +3,10 @@ package redis
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/seqfs/seqfs/backends/seqrepo"
@@ -96,6 +93,51 @@ func TestConformanceCluster(t *testing.T) {
 	runConformance(t, redistest.StartCluster(t).URL())
 }
 
+func TestWriterConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	runWriterConformance(t, srv.URL(), func(t *testing.T) {
+		// HSET refused: the commit's MULTI is discarded whole.
+		acl(t, srv, "-hset")
+		t.Cleanup(func() { acl(t, srv, "+hset") })
+	})
+}
+
+func TestWriterConformanceCluster(t *testing.T) {
+	runWriterConformance(t, redistest.StartCluster(t).URL(), nil)
+}
+
+// acl changes the permissions of srv's default user.
+func acl(t *testing.T, srv *redistest.Server, rule string) {
+	t.Helper()
+	if err := srv.Client().Do(context.Background(), "ACL", "SETUSER", "default", rule).Err(); err != nil {
+		t.Fatalf("ACL SETUSER default %s: %v", rule, err)
+	}
+}
+
+// runWriterConformance runs the repo.Writer contract suite on the Redis at
+// srvURL, each case under a new prefix with a part size small enough that
+// sequences span several parts; failCommits makes its commits fail.
+func runWriterConformance(t *testing.T, srvURL string, failCommits func(t *testing.T)) {
+	t.Helper()
+	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
+		u, err := url.Parse(fmt.Sprintf("%s?prefix=w%d&part_size=301", srvURL, rand.Int64()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return repotest.WriterStore{
+			OpenWriter: func(t *testing.T) repo.Writer {
+				w, err := OpenWriter(context.Background(), u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return w
+			},
+			OpenSource:  func(t *testing.T) (repo.Source, error) { return Open(context.Background(), u) },
+			FailCommits: failCommits,
+		}
+	})
+}
+
 // runConformance loads the sample exactly into the Redis at srvURL and runs
 // the shared Source conformance suite on it.
 func runConformance(t *testing.T, srvURL string) {
@@ -121,7 +163,7 @@ func TestSameAnswersAsSeqRepo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer got.Close()
-	CompareSources(t, want, got, true)
+	repotest.SameSource(t, want, got, repotest.SameExact)
 
 	// A copy through the plain Writer.Store has the same aliases and
 	// sequences; only the timestamps are the copy's.
@@ -130,119 +172,7 @@ func TestSameAnswersAsSeqRepo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer plain.Close()
-	CompareSources(t, want, plain, false)
-}
-
-// CompareSources requires b to answer every question exactly as a does:
-// every sequence (info and bytes), FindAliases for every record's seq_id,
-// namespace and alias and for patterns, namespace listings, resolution of
-// every alias. With times false (a copy through plain Writer.Store),
-// timestamps and historic records are not compared.
-func CompareSources(t *testing.T, a, b repo.Source, times bool) {
-	t.Helper()
-	ctx := context.Background()
-	infosA, err := repo.Collect(a.Sequences(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	infosB, err := repo.Collect(b.Sequences(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eqInfo := func(x, y repo.Info) bool {
-		return x.SeqID == y.SeqID && x.Length == y.Length && x.Alphabet == y.Alphabet && (!times || x.Added.Equal(y.Added))
-	}
-	if !slices.EqualFunc(infosA, infosB, eqInfo) {
-		t.Fatalf("Sequences differ:\n%v\n%v", infosA, infosB)
-	}
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, info := range infosA {
-		ia, _ := a.Info(ctx, info.SeqID)
-		ib, err := b.Info(ctx, info.SeqID)
-		if err != nil || !eqInfo(ia, ib) {
-			t.Errorf("Info(%s): %+v vs %+v %v", info.SeqID, ia, ib, err)
-		}
-		sa, _ := repo.Slice(ctx, a, info.SeqID, 0, repo.ToEnd)
-		sb, err := repo.Slice(ctx, b, info.SeqID, 0, repo.ToEnd)
-		if err != nil || !bytes.Equal(sa, sb) {
-			t.Errorf("sequence %s differs (%v)", info.SeqID, err)
-		}
-		for range max(5, 600/len(infosA)) {
-			start := rng.Int64N(info.Length + 1)
-			n := rng.IntN(30000)
-			pa, pb := make([]byte, n), make([]byte, n)
-			na, ea := a.ReadSequence(ctx, info.SeqID, pa, start)
-			nb, eb := b.ReadSequence(ctx, info.SeqID, pb, start)
-			if na != nb || !bytes.Equal(pa[:na], pb[:nb]) || fmt.Sprint(ea) != fmt.Sprint(eb) {
-				t.Fatalf("ReadSequence(%s, %d, +%d): %d %v vs %d %v", info.SeqID, start, n, na, ea, nb, eb)
-			}
-		}
-	}
-	all, err := repo.Collect(a.FindAliases(ctx, repo.AliasQuery{IncludeHistoric: times}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) > 150 { // a random sample of the records keeps this quick
-		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-		all = all[:150]
-	}
-	queries := []repo.AliasQuery{{}, {IncludeHistoric: true}, {Namespace: "%"}, {Alias: "%"}, {Alias: "%phiX%"},
-		{Namespace: "test", Alias: "nc_%"}, {Namespace: "t_st", Alias: "%chromosome:R64-1-1:%"}, {Alias: "NC_001422.1"},
-		{Namespace: "VMC", Alias: "GS_%"}, {Namespace: "MD5", Alias: "3332%"}, {SeqID: "z%"}, {SeqID: "nosuch"}, {Namespace: "nosuch"}}
-	for _, r := range all {
-		queries = append(queries, repo.AliasQuery{SeqID: r.SeqID}, repo.AliasQuery{Namespace: r.Namespace},
-			repo.AliasQuery{Namespace: r.Namespace, Alias: r.Alias}, repo.AliasQuery{Alias: r.Alias},
-			repo.AliasQuery{Alias: r.Alias, IncludeHistoric: true}, repo.AliasQuery{SeqID: r.SeqID, Namespace: r.Namespace},
-			repo.AliasQuery{Namespace: r.Namespace, Alias: r.Alias[:len(r.Alias)/2] + "%"})
-	}
-	eqAlias := func(x, y repo.Alias) bool {
-		return x.SeqID == y.SeqID && x.Namespace == y.Namespace && x.Alias == y.Alias && x.Current == y.Current && (!times || x.Added.Equal(y.Added))
-	}
-	for _, q := range queries {
-		if !times && q.IncludeHistoric {
-			continue
-		}
-		ra, errA := repo.Collect(a.FindAliases(ctx, q))
-		rb, errB := repo.Collect(b.FindAliases(ctx, q))
-		if errA != nil || errB != nil || !slices.EqualFunc(ra, rb, eqAlias) {
-			t.Errorf("FindAliases(%+v):\n seqrepo %d %v %v\n   redis %d %v %v", q, len(ra), head(ra), errA, len(rb), head(rb), errB)
-		}
-	}
-	na, _ := a.Namespaces(ctx)
-	nb, err := b.Namespaces(ctx)
-	if err != nil || !slices.Equal(na, nb) {
-		t.Errorf("Namespaces: %v vs %v %v", na, nb, err)
-	}
-	for _, ns := range append(na, "nosuch", "refseq") {
-		ra, errA := repo.Collect(a.NamespaceAliases(ctx, ns))
-		rb, errB := repo.Collect(b.NamespaceAliases(ctx, ns))
-		if errA != nil || errB != nil || !slices.EqualFunc(ra, rb, eqAlias) {
-			t.Errorf("NamespaceAliases(%s): %d %v vs %d %v", ns, len(ra), errA, len(rb), errB)
-		}
-	}
-	ids := []string{"NC_001422.1", "nosuch", "ga4gh:SQ." + infosA[0].SeqID, "SQ." + infosA[0].SeqID, "MD5:%", "test:NC_001422.1%"}
-	for _, r := range all {
-		ids = append(ids, r.String(), r.Alias)
-	}
-	for _, style := range []repo.Style{repo.StyleSeqRepo, repo.StyleREST, repo.StyleRefget} {
-		for _, id := range ids {
-			sa, ea := repo.Resolve(ctx, a, id, "", style)
-			sb, eb := repo.Resolve(ctx, b, id, "", style)
-			if sa != sb || fmt.Sprint(ea) != fmt.Sprint(eb) || errors.Is(ea, repo.ErrNotFound) != errors.Is(eb, repo.ErrNotFound) {
-				t.Errorf("Resolve(%q, style %d): %q %v vs %q %v", id, style, sa, ea, sb, eb)
-			}
-		}
-		if t.Failed() {
-			return
-		}
-	}
-	for _, r := range all {
-		ta, ea := repo.Translate(ctx, a, r.String(), nil)
-		tb, eb := repo.Translate(ctx, b, r.String(), nil)
-		if !slices.Equal(ta, tb) || fmt.Sprint(ea) != fmt.Sprint(eb) {
-			t.Errorf("Translate(%s): %v %v vs %v %v", r, strings.Join(ta, " "), ea, strings.Join(tb, " "), eb)
-		}
-	}
+	repotest.SameSource(t, want, plain, repotest.SameContent)
 }
 
 // TestRoundTripLarger builds a larger SeqRepo instance (hundreds of
@@ -306,7 +236,7 @@ func TestRoundTripLarger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rs.Close()
-	CompareSources(t, orig, rs, true)
+	repotest.SameSource(t, orig, rs, repotest.SameExact)
 
 	// Out again, through the plain Writer interface of the SeqRepo layout.
 	out := filepath.Join(t.TempDir(), "master")
@@ -343,7 +273,7 @@ func TestRoundTripLarger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer back.Close()
-	CompareSources(t, rs, back, false)
+	repotest.SameSource(t, rs, back, repotest.SameContent)
 }
 
 // TestCopierIntoAndOutOf runs the shared copier (what `seqfs copy` uses)
@@ -373,7 +303,7 @@ func TestCopierIntoAndOutOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rs.Close()
-	CompareSources(t, sample, rs, false)
+	repotest.SameSource(t, sample, rs, repotest.SameContent)
 
 	out := filepath.Join(t.TempDir(), "master")
 	if err := seqrepo.CreateInstance(ctx, out); err != nil {
@@ -392,5 +322,5 @@ func TestCopierIntoAndOutOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer back.Close()
-	CompareSources(t, sample, back, false)
+	repotest.SameSource(t, sample, back, repotest.SameContent)
 }

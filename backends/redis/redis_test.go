@@ -296,30 +296,18 @@ func TestAliasSemantics(t *testing.T) {
 		}
 		return res, d.SeqID
 	}
-	// SeqRepo's tests/test_seqaliasdb.py sequence, plus translations.
-	res, q1 := store("ACGT", repo.NSAlias{Namespace: "A", Alias: "1"})
-	if res != (repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1, SeqID: q1}) {
-		t.Errorf("first store: %+v", res)
-	}
-	if res, _ = store("ACGT", repo.NSAlias{Namespace: "A", Alias: "1"}); res.SequencesAdded+res.AliasesAdded != 0 {
-		t.Errorf("idempotent store: %+v", res)
-	}
+	// Re-pointing, idempotent re-adds and staging are checked by the Writer
+	// suite (TestWriterConformance); here the records that such stores
+	// leave, timestamps included, are checked against a model through
+	// paged and pattern queries.
+	_, q1 := store("ACGT", repo.NSAlias{Namespace: "A", Alias: "1"})
+	store("ACGT", repo.NSAlias{Namespace: "A", Alias: "1"})
 	store("ACGT", repo.NSAlias{Namespace: "A", Alias: "2"}, repo.NSAlias{Namespace: "B", Alias: "1"})
 	if err := w.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	res, q2 := store("TTTT", repo.NSAlias{Namespace: "A", Alias: "1"}, repo.NSAlias{Namespace: "refseq", Alias: "NM_0001.1"},
+	_, q2 := store("TTTT", repo.NSAlias{Namespace: "A", Alias: "1"}, repo.NSAlias{Namespace: "refseq", Alias: "NM_0001.1"},
 		repo.NSAlias{Namespace: "refseq", Alias: "NM_0001.1"})
-	if res != (repo.StoreResult{SequencesAdded: 1, AliasesAdded: 2, SeqID: q2}) {
-		t.Errorf("reassigning store: %+v", res)
-	}
-	// Staged, not visible yet.
-	if _, err := r.Info(ctx, q2); !errors.Is(err, repo.ErrNotFound) {
-		t.Errorf("uncommitted sequence visible: %v", err)
-	}
-	if ids, _ := repo.DistinctSeqIDs(ctx, r, repo.AliasQuery{Namespace: "A", Alias: "1"}); !slices.Equal(ids, []string{q1}) {
-		t.Errorf("uncommitted rebind visible: %v", ids)
-	}
 	// Re-assign within the same commit twice, and a lowercase one.
 	store("GGGG", repo.NSAlias{Namespace: "B", Alias: "1"}, repo.NSAlias{Namespace: "en", Alias: "coin"})
 	store("ACGT", repo.NSAlias{Namespace: "B", Alias: "1"}, repo.NSAlias{Namespace: "en", Alias: "Coins"}, repo.NSAlias{Namespace: "ga4gh", Alias: "SQ.zzz"})
@@ -391,48 +379,6 @@ func TestAliasSemantics(t *testing.T) {
 func goredisZ(m string) goredis.Z { return goredis.Z{Member: m} }
 
 func head(a []repo.Alias) []repo.Alias { return a[:min(len(a), 6)] }
-
-func TestWriterCloseDiscardsAndResume(t *testing.T) {
-	ctx := context.Background()
-	w, r, o := openPair(t, 3)
-	if _, err := w.Store(ctx, []byte("ACGTACGTAC"), []repo.NSAlias{{Namespace: "x", Alias: "a"}}); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	d, _ := repo.ComputeDigests([]byte("ACGTACGTAC"))
-	if _, err := r.Info(ctx, d.SeqID); !errors.Is(err, repo.ErrNotFound) {
-		t.Errorf("closed without commit, sequence visible: %v", err)
-	}
-	if nss, _ := r.Namespaces(ctx); len(nss) != 0 {
-		t.Errorf("closed without commit, namespaces %v", nss)
-	}
-	for range 2 { // a re-run adds nothing new the second time
-		w2, err := OpenWriterOptions(ctx, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w2.Store(ctx, []byte("ACGTACGTAC"), []repo.NSAlias{{Namespace: "x", Alias: "a"}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := w2.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		w2.Close()
-	}
-	got, err := repo.Slice(ctx, r, d.SeqID, 2, repo.ToEnd)
-	if err != nil || string(got) != "GTACGTAC" {
-		t.Errorf("Slice = %q, %v", got, err)
-	}
-	if n := len(collect(t, r.FindAliases(ctx, repo.AliasQuery{IncludeHistoric: true}))); n != 5 {
-		t.Errorf("%d alias records after a repeated load, want 5", n)
-	}
-	if _, err := w.Store(ctx, []byte("AC"), nil); err == nil {
-		t.Error("Store after Close succeeded")
-	}
-	if _, err := w.Store(ctx, []byte("AC-GT"), nil); err == nil || !strings.Contains(err.Error(), "non-alphabetic") {
-		t.Errorf("bad sequence: %v", err)
-	}
-}
 
 func TestFormatKey(t *testing.T) {
 	ctx := context.Background()

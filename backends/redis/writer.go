@@ -26,10 +26,18 @@ const (
 	maxPendingAliases = 60000
 )
 
-// Writer loads sequences and aliases into a Redis store; see the package
-// documentation for how writes become visible. Its read methods see only
-// committed data. It is safe for concurrent use; Store calls are
-// serialised.
+// Writer loads sequences and aliases into a Redis store; it implements
+// repo.Writer. See the package documentation for how writes become
+// visible. Its read methods see only committed data. It commits by itself
+// past 20,000 staged sequences or 60,000 staged alias changes. A failed
+// Commit keeps what it did not apply staged, so it can be retried. On
+// Redis Cluster a commit writes the aliases of its sequences (per shard,
+// not atomically) before the sequences themselves, so a commit that fails
+// or is interrupted there can leave alias changes partly applied, aliases
+// pointing at a sequence that is not stored yet included; retrying the
+// Commit, or storing and committing the same writes again (a resumed
+// copy), completes them. It is safe for
+// concurrent use; Store calls are serialised.
 type Writer struct {
 	*Source
 
@@ -120,6 +128,10 @@ type aliasIn struct {
 
 func (w *Writer) store(ctx context.Context, seq []byte, wantID string, seqAdded time.Time, in []aliasIn, digestAliases bool) (repo.StoreResult, error) {
 	var res repo.StoreResult
+	alpha := repo.Alphabet(seq)
+	if i := strings.IndexFunc(alpha, func(c rune) bool { return c != '*' && (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') }); i >= 0 {
+		return res, fmt.Errorf("store sequence into %s: byte %q: only letters and '*' can be stored", w.server, alpha[i])
+	}
 	d, err := repo.ComputeDigests(seq)
 	if err != nil {
 		return res, fmt.Errorf("store sequence into %s: %w", w.server, err)
@@ -142,6 +154,9 @@ func (w *Writer) store(ctx context.Context, seq []byte, wantID string, seqAdded 
 	seen := map[nsAlias]bool{}
 	seenHist := map[histKey]bool{}
 	for _, a := range in {
+		if a.k.ns == "" || a.k.alias == "" {
+			return res, fmt.Errorf("store sequence %s into %s: empty namespace or alias in %q", id, w.server, a.k.ns+":"+a.k.alias)
+		}
 		if strings.Contains(a.k.ns, sep) || strings.Contains(a.k.alias, sep) {
 			return res, fmt.Errorf("store sequence %s into %s: alias %q: NUL bytes cannot be stored", id, w.server, a.k.ns+":"+a.k.alias)
 		}
@@ -216,7 +231,7 @@ func (w *Writer) store(ctx context.Context, seq []byte, wantID string, seqAdded 
 			return res, err
 		}
 		u.seqID = id
-		u.meta = seqMeta{length: int64(len(seq)), alpha: repo.Alphabet(seq), added: seqAdded.UTC(), psize: psize}
+		u.meta = seqMeta{length: int64(len(seq)), alpha: alpha, added: seqAdded.UTC(), psize: psize}
 		res.SequencesAdded = 1
 	} else {
 		wants = slices.DeleteFunc(wants, func(a aliasIn) bool { return !a.user })

@@ -18,6 +18,7 @@ import (
 	"github.com/seqfs/seqfs/internal/s3test"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/repo/repotest"
 )
 
 // The https tests read through the package's own HTTP clients, which take
@@ -92,7 +93,7 @@ func TestHTTPSSample(t *testing.T) {
 func httpsChild(t *testing.T, loc string) {
 	remote := openURL(t, loc)
 	defer remote.Close()
-	compareAll(t, openLocal(t, testutil.SampleInstance()), remote)
+	repotest.SameSource(t, openLocal(t, testutil.SampleInstance()), remote, repotest.SameExact)
 	if st := remote.(*s3.Instance).Storage().Stats(); st.Requests == 0 || st.Bytes == 0 {
 		t.Errorf("no requests counted: %+v", st)
 	}
@@ -142,5 +143,5 @@ func s3HTTPSChild(t *testing.T, loc string) {
 	}
 	remote := openURL(t, loc)
 	defer remote.Close()
-	compareAll(t, openLocal(t, testutil.SampleInstance()), remote)
+	repotest.SameSource(t, openLocal(t, testutil.SampleInstance()), remote, repotest.SameExact)
 }

@@ -60,77 +60,6 @@ func upload(t *testing.T, dir, prefix string) string {
 	return u
 }
 
-// compareAll checks that every sequence (whole and a few slices) and every
-// alias of local reads the same from remote.
-func compareAll(t *testing.T, local, remote repo.Source) {
-	t.Helper()
-	ctx := context.Background()
-	n := 0
-	for info, err := range local.Sequences(ctx) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-		want, err := repo.Slice(ctx, local, info.SeqID, 0, repo.ToEnd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := repo.Slice(ctx, remote, info.SeqID, 0, repo.ToEnd)
-		if err != nil {
-			t.Fatalf("remote read of %s: %v", info.SeqID, err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("remote %s differs from local (%d vs %d bytes)", info.SeqID, len(got), len(want))
-		}
-		ri, err := remote.Info(ctx, info.SeqID)
-		if err != nil || ri != info {
-			t.Fatalf("remote info of %s = %+v, %v; want %+v", info.SeqID, ri, err, info)
-		}
-		if l := int64(len(want)); l > 10 {
-			s := rand.Int64N(l - 10)
-			got, err := repo.Slice(ctx, remote, info.SeqID, s, s+10)
-			if err != nil || !bytes.Equal(got, want[s:s+10]) {
-				t.Fatalf("remote slice %s[%d:%d] = %q, %v; want %q", info.SeqID, s, s+10, got, err, want[s:s+10])
-			}
-		}
-	}
-	if n == 0 {
-		t.Fatal("local source has no sequences")
-	}
-	var la, ra []repo.Alias
-	for a, err := range local.FindAliases(ctx, repo.AliasQuery{IncludeHistoric: true}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		la = append(la, a)
-	}
-	for a, err := range remote.FindAliases(ctx, repo.AliasQuery{IncludeHistoric: true}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ra = append(ra, a)
-	}
-	if len(la) != len(ra) {
-		t.Fatalf("remote has %d aliases, local %d", len(ra), len(la))
-	}
-	for i := range la {
-		if la[i] != ra[i] {
-			t.Fatalf("alias %d: remote %+v, local %+v", i, ra[i], la[i])
-		}
-	}
-	// Resolve a sample of aliases by name.
-	for i := 0; i < len(la); i += max(1, len(la)/50) {
-		a := la[i]
-		if !a.Current {
-			continue
-		}
-		ids, err := repo.ResolveAll(ctx, remote, a.Alias, a.Namespace, repo.StyleSeqRepo)
-		if err != nil || len(ids) == 0 {
-			t.Fatalf("resolve %s:%s remotely: %v, %v", a.Namespace, a.Alias, ids, err)
-		}
-	}
-}
-
 func openLocal(t *testing.T, dir string) repo.Source {
 	t.Helper()
 	src, err := seqrepo.Open(context.Background(), dir, seqrepo.Options{})
@@ -150,6 +79,29 @@ func openURL(t *testing.T, u string) repo.Source {
 	return src
 }
 
+// TestWriterConformance runs the repo.Writer contract suite on the S3
+// writer, each case under a new prefix. A second S3 writer starts from an
+// empty instance (see s3.Writer), so the store takes one Writer.
+func TestWriterConformance(t *testing.T) {
+	startS3(t)
+	n := 0
+	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
+		n++
+		u := fmt.Sprintf("s3://seqrepo/writer%d/master", n)
+		return repotest.WriterStore{
+			OpenWriter: func(t *testing.T) repo.Writer {
+				w, err := s3.OpenWriter(context.Background(), u, envConfig())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return w
+			},
+			OpenSource: func(t *testing.T) (repo.Source, error) { return openEnv(context.Background(), u) },
+			OneWriter:  true,
+		}
+	})
+}
+
 func TestS3Sample(t *testing.T) {
 	startS3(t)
 	u := upload(t, testutil.SampleInstance(), "2019/master")
@@ -159,7 +111,7 @@ func TestS3Sample(t *testing.T) {
 	t.Run("SameAsLocal", func(t *testing.T) {
 		remote := openURL(t, u)
 		defer remote.Close()
-		compareAll(t, openLocal(t, testutil.SampleInstance()), remote)
+		repotest.SameSource(t, openLocal(t, testutil.SampleInstance()), remote, repotest.SameExact)
 	})
 	t.Run("Stats", func(t *testing.T) {
 		remote := openURL(t, u).(*s3.Instance)
@@ -363,7 +315,7 @@ func TestHTTPSample(t *testing.T) {
 	t.Run("SameAsLocal", func(t *testing.T) {
 		remote := openURL(t, u)
 		defer remote.Close()
-		compareAll(t, openLocal(t, testutil.SampleInstance()), remote)
+		repotest.SameSource(t, openLocal(t, testutil.SampleInstance()), remote, repotest.SameExact)
 	})
 	t.Run("NotFound", func(t *testing.T) {
 		_, err := openEnv(context.Background(), srv.URL+"/nothing")

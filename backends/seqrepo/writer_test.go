@@ -17,6 +17,7 @@ import (
 
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
+	"github.com/seqfs/seqfs/repo/repotest"
 )
 
 func sqlite3Out(t testing.TB, db string, args ...string) string {
@@ -332,39 +333,30 @@ for name in sorted(fa.references):
 	}
 }
 
-func TestAliasReassignment(t *testing.T) {
-	// SeqRepo's tests/test_seqaliasdb.py sequence of store_alias calls.
-	ctx := context.Background()
-	w, dir := newTestWriter(t, WriterOptions{})
-	q1, q2 := []byte("ACGT"), []byte("SMELLASSWEET")
-	steps := []struct {
-		seq   []byte
-		a     repo.NSAlias
-		added int
-	}{
-		{q1, repo.NSAlias{Namespace: "A", Alias: "1"}, 1},
-		{q1, repo.NSAlias{Namespace: "A", Alias: "1"}, 0},
-		{q1, repo.NSAlias{Namespace: "A", Alias: "2"}, 1},
-		{q1, repo.NSAlias{Namespace: "B", Alias: "1"}, 1},
-		{q2, repo.NSAlias{Namespace: "A", Alias: "1"}, 1},
-	}
-	for i, s := range steps {
-		res, err := w.Store(ctx, s.seq, []repo.NSAlias{s.a})
-		if err != nil || res.AliasesAdded != s.added {
-			t.Fatalf("step %d: %+v, %v; want %d added", i, res, err, s.added)
+// TestWriterConformance runs the repo.Writer contract suite, each case on
+// a new, empty instance.
+func TestWriterConformance(t *testing.T) {
+	t.Parallel()
+	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
+		dir := filepath.Join(t.TempDir(), "master")
+		if err := CreateInstance(context.Background(), dir); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if err := w.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got := sqlite3Out(t, AliasesDBPath(dir), "select namespace, alias, seq_id, is_current from seqalias where namespace in ('A','B') order by seqalias_id")
-	want := "A|1|aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2|0\nA|2|aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2|1\nB|1|aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2|1\nA|1|bsoUMlD3TrEtlh9Dt1iT29mzfkwwFUDr|1\n"
-	if got != want {
-		t.Errorf("seqalias rows:\n%s\nwant:\n%s", got, want)
-	}
-	if id, err := repo.Resolve(ctx, w, "A:1", "", repo.StyleSeqRepo); err != nil || id != "bsoUMlD3TrEtlh9Dt1iT29mzfkwwFUDr" {
-		t.Errorf("A:1 resolves to %q, %v", id, err)
-	}
+		return repotest.WriterStore{
+			OpenWriter: func(t *testing.T) repo.Writer {
+				w, err := OpenWriter(context.Background(), dir, WriterOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return w
+			},
+			OpenSource: func(t *testing.T) (repo.Source, error) { return Open(context.Background(), dir, Options{}) },
+			FailCommits: func(t *testing.T) {
+				execDB(t, AliasesDBPath(dir), `create trigger refuse before insert on seqalias begin select raise(abort, 'refused by test'); end`)
+			},
+			AtomicCommit: true,
+		}
+	})
 }
 
 func TestWriterBadInputAndRollback(t *testing.T) {

@@ -8,8 +8,8 @@
 // GRCh37 chr20, 63,025,520 nt, alias GRCh37:20) into a fresh SeqRepo
 // instance on local disk with the SeqRepo writer, uploads that instance
 // with s3.UploadInstance to a real versitygw (S3 API, posix backend, a free
-// loopback port; started through internal/s3test, which installs it with
-// go install when missing), and times the same n random fetches (fixed
+// loopback port; started through internal/s3test, which builds the
+// versitygw pinned in tools/go.mod), and times the same n random fetches (fixed
 // seed, identical for every row) through:
 //
 //   - the SeqRepo backend on local disk, after a warm-up pass over the same

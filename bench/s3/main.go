@@ -13,7 +13,7 @@
 // read before; requests per fetch, mean and max); a full sequential read of
 // chr20 against the compressed size of its .fa.bgz, with its cold time
 // (median of -repeat runs); and the instance's
-// total size. versitygw must be installed (scripts/deps.sh).
+// total size. versitygw is the one pinned in tools/go.mod (internal/s3test).
 package main
 
 import (
@@ -30,7 +30,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,12 +38,8 @@ import (
 	"github.com/seqfs/seqfs/backends/all"
 	"github.com/seqfs/seqfs/backends/s3"
 	"github.com/seqfs/seqfs/bgzf"
+	"github.com/seqfs/seqfs/internal/s3test"
 	"github.com/seqfs/seqfs/repo"
-)
-
-const (
-	accessKey = "benchaccess"
-	secretKey = "benchsecret0123456789"
 )
 
 func main() {
@@ -90,17 +85,17 @@ func run(fasta string, nAliases, n, repeat int) error {
 	// versitygw over a directory holding the bucket "bench".
 	gwRoot := filepath.Join(work, "gw")
 	os.MkdirAll(filepath.Join(gwRoot, "bench"), 0o755)
-	stop, endpoint, err := startGateway(gwRoot)
+	gw, err := s3test.Launch(gwRoot)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey,
-		"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"} {
+	defer gw.Stop()
+	for _, kv := range gw.Env() {
+		k, v, _ := strings.Cut(kv, "=")
 		os.Setenv(k, v)
 	}
 	for _, name := range []string{"chr20", "synthetic"} {
-		if _, err := s3.UploadInstance(ctx, filepath.Join(root, name), "s3://bench/seqrepo/"+name, s3.Config{Endpoint: endpoint}); err != nil {
+		if _, err := s3.UploadInstance(ctx, filepath.Join(root, name), "s3://bench/seqrepo/"+name, s3.Config{Endpoint: gw.Endpoint()}); err != nil {
 			return err
 		}
 	}
@@ -134,7 +129,7 @@ func run(fasta string, nAliases, n, repeat int) error {
 			firstAlias = fmt.Sprintf("SYN:alias-%07d", rand.IntN(nAliases))
 		}
 		for _, via := range []string{"s3", "http"} {
-			loc := "s3://bench/seqrepo/" + name + "?endpoint=" + url.QueryEscape(endpoint)
+			loc := "s3://bench/seqrepo/" + name + "?endpoint=" + url.QueryEscape(gw.Endpoint())
 			if via == "http" {
 				loc = httpBase + "/" + name
 			}
@@ -306,35 +301,4 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
-}
-
-// startGateway runs versitygw (from PATH or $(go env GOPATH)/bin) on a
-// free loopback port.
-func startGateway(dir string) (func(), string, error) {
-	bin, err := exec.LookPath("versitygw")
-	if err != nil {
-		out, _ := exec.Command("go", "env", "GOPATH").Output()
-		bin = filepath.Join(strings.TrimSpace(string(out)), "bin", "versitygw")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(bin, "--port", addr, "--access", accessKey, "--secret", secretKey, "--quiet", "posix", "--nometa", dir)
-	if err := cmd.Start(); err != nil {
-		return nil, "", fmt.Errorf("start versitygw (scripts/deps.sh installs it): %w", err)
-	}
-	stop := func() { cmd.Process.Kill(); cmd.Wait() }
-	for i := 0; i < 200; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return stop, "http://" + addr, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	return nil, "", fmt.Errorf("versitygw did not start on %s", addr)
 }

@@ -13,6 +13,7 @@ import (
 // TestCallerCancelDoesNotFailOthers: the caller that started the shared
 // work goes away; the others still get the result, and fn ran once.
 func TestCallerCancelDoesNotFailOthers(t *testing.T) {
+	t.Parallel()
 	var g Group[string]
 	var runs atomic.Int32
 	release := make(chan struct{})
@@ -71,6 +72,7 @@ func TestCallerCancelDoesNotFailOthers(t *testing.T) {
 // TestAllCallersGoneCancelsWork: when every caller has gone the work's
 // context is cancelled, and the next caller starts a fresh call.
 func TestAllCallersGoneCancelsWork(t *testing.T) {
+	t.Parallel()
 	var g Group[int]
 	var runs atomic.Int32
 	cancelled := make(chan struct{})
@@ -105,6 +107,7 @@ func TestAllCallersGoneCancelsWork(t *testing.T) {
 // TestValuesKeptDeadlineDropped: fn sees the caller's values but not its
 // deadline.
 func TestValuesKeptDeadlineDropped(t *testing.T) {
+	t.Parallel()
 	type key struct{}
 	var g Group[bool]
 	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), key{}, "x"), time.Hour)
@@ -119,6 +122,7 @@ func TestValuesKeptDeadlineDropped(t *testing.T) {
 }
 
 func TestPanicBecomesError(t *testing.T) {
+	t.Parallel()
 	var g Group[int]
 	_, err := g.Do(context.Background(), "k", func(context.Context) (int, error) { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {

@@ -27,6 +27,7 @@ func order(l *List[*item]) []int {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	var l List[*item]
 	if l.Front() != nil || l.Back() != nil {
 		t.Fatal("zero List is not empty")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestMapCount(t *testing.T) {
+	t.Parallel()
 	m := NewMap[string, int](2, nil)
 	m.Add("a", 1)
 	m.Add("b", 2)
@@ -28,6 +29,7 @@ func TestMapCount(t *testing.T) {
 }
 
 func TestMapCost(t *testing.T) {
+	t.Parallel()
 	m := NewMap[string, string](10, func(s string) int64 { return int64(len(s)) })
 	m.Add("a", "xxxx")
 	m.Add("b", "xxxx")
@@ -49,6 +51,7 @@ func TestMapCost(t *testing.T) {
 }
 
 func TestMapGetUnless(t *testing.T) {
+	t.Parallel()
 	m := NewMap[string, int](10, nil)
 	m.Add("a", 1)
 	m.Add("b", -1)
@@ -65,6 +68,7 @@ func TestMapGetUnless(t *testing.T) {
 }
 
 func TestMapDisabled(t *testing.T) {
+	t.Parallel()
 	m := NewMap[string, int](0, nil)
 	m.Add("a", 1)
 	if _, ok := m.Get("a"); ok || m.Len() != 0 {
@@ -73,6 +77,7 @@ func TestMapDisabled(t *testing.T) {
 }
 
 func TestMapConcurrent(t *testing.T) {
+	t.Parallel()
 	m := NewMap[int, int](50, nil)
 	var wg sync.WaitGroup
 	for g := range 4 {

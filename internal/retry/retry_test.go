@@ -8,6 +8,7 @@ import (
 )
 
 func TestSleep(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	if err := Sleep(ctx, 0); err != nil {
 		t.Errorf("Sleep(0) = %v", err)

@@ -1,10 +1,11 @@
 // Package s3test starts a real S3 server for tests and benchmarks:
 // versitygw with its posix backend on a temporary directory, on a free
-// loopback port, with fixed test credentials. The binary is installed with
-// "go install" into $(go env GOPATH)/bin on first use (scripts/deps.sh does
-// the same) and reused afterwards. Start ties the server to a test (stopped
-// at cleanup, failures fail the test); Launch runs one outside tests (a
-// benchmark program), returning errors, and the caller stops it.
+// loopback port, with fixed test credentials. The binary is the versitygw
+// pinned by a tool directive in the repository's tools/go.mod, built once
+// into the Go build cache by "go tool -n" (scripts/deps.sh warms it); nothing
+// is installed. Start ties the server to a test (stopped at cleanup, failures
+// fail the test); Launch runs one outside tests (a benchmark program),
+// returning errors, and the caller stops it.
 package s3test
 
 import (
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,9 +28,6 @@ import (
 
 	"github.com/seqfs/seqfs/internal/testutil"
 )
-
-// Version is the versitygw release the tests use.
-const Version = "v1.8.0"
 
 // Test credentials of the root user.
 const (
@@ -52,43 +51,59 @@ type Server struct {
 }
 
 var (
-	installOnce sync.Once
-	installed   string
-	installErr  error
+	lookupOnce sync.Once
+	lookupBin  string
+	lookupErr  error
 )
 
-// Lookup returns the versitygw binary, installing it with go install when
-// it is not on PATH or in $(go env GOPATH)/bin.
+// Lookup returns the versitygw binary pinned in the repository's
+// tools/go.mod. The first call builds it with "go tool -n versitygw" (a
+// no-op when the Go build cache holds it already), which needs the go
+// command and, on a fresh machine, the Go module proxy.
 func Lookup() (string, error) {
-	installOnce.Do(func() {
-		if p, err := exec.LookPath("versitygw"); err == nil {
-			installed = p
-			return
-		}
-		out, err := exec.Command("go", "env", "GOPATH").Output()
-		if err != nil {
-			installErr = fmt.Errorf("go env GOPATH: %w", err)
-			return
-		}
-		gobin := filepath.Join(strings.Split(strings.TrimSpace(string(out)), string(os.PathListSeparator))[0], "bin")
-		if env := os.Getenv("GOBIN"); env != "" {
-			gobin = env
-		}
-		p := filepath.Join(gobin, "versitygw")
-		if _, err := os.Stat(p); err == nil {
-			installed = p
-			return
-		}
-		cmd := exec.Command("go", "install", "github.com/versity/versitygw/cmd/versitygw@"+Version)
-		cmd.Dir = os.TempDir() // outside the module: do not touch go.mod
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			installErr = fmt.Errorf("go install versitygw@%s: %w\n%s", Version, err, out)
-			return
-		}
-		installed = p
+	lookupOnce.Do(func() {
+		lookupBin, lookupErr = pinnedTool("versitygw")
 	})
-	return installed, installErr
+	return lookupBin, lookupErr
+}
+
+// pinnedTool returns the path of the tool name pinned in tools/go.mod.
+func pinnedTool(name string) (string, error) {
+	dir, err := toolsModule()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "tool", "-n", name)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go tool -n %s in %s: %w\n%s", name, dir, err, stderr.Bytes())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// toolsModule returns the directory of the repository's tools module: next
+// to this source file (tests and "go run" build from the repository), or,
+// in a build with -trimpath, below the root of the module the current
+// directory is in.
+func toolsModule() (string, error) {
+	root := ""
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		root = filepath.Join(filepath.Dir(file), "..", "..")
+	} else {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			return "", fmt.Errorf("locate the tools module: go env GOMOD: %w", err)
+		}
+		root = filepath.Dir(strings.TrimSpace(string(out)))
+	}
+	dir := filepath.Join(root, "tools")
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		return "", fmt.Errorf("locate the tools module: %w", err)
+	}
+	return dir, nil
 }
 
 // Binary returns the versitygw binary (see Lookup), skipping the test (or

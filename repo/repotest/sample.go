@@ -13,6 +13,23 @@
 // façade that only resolves exact identifiers, say) calls RunWith and
 // declares its limits in Caps; every check the Caps do not relax stays
 // strict, and relaxed questions must still never get a wrong answer.
+//
+// A writable backend also runs RunWriter, the repo.Writer contract suite,
+// on fresh empty stores of its own:
+//
+//	func TestWriterConformance(t *testing.T) {
+//		repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
+//			dir := newEmptyStore(t)
+//			return repotest.WriterStore{
+//				OpenWriter: func(t *testing.T) repo.Writer { return openWriter(t, dir) },
+//				OpenSource: func(t *testing.T) (repo.Source, error) { return open(dir) },
+//			}
+//		})
+//	}
+//
+// SameSource compares two sources question by question (a copy with its
+// original, one backend with another), and CheckWhole checks what a
+// Writer leaves behind however a write ends.
 package repotest
 
 import "time"
