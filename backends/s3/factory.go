@@ -38,7 +38,7 @@ func (Factory) Schemes() []string { return []string{"s3", "http", "https"} }
 func (Factory) Settings() []repo.Setting {
 	return []repo.Setting{
 		{Name: SettingEndpoint, EnvVars: []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"},
-			Usage: "S3 endpoint URL for s3:// sources (S3-compatible servers; path-style addressing); default $AWS_ENDPOINT_URL_S3"},
+			Usage: "S3 endpoint URL for s3:// sources (S3-compatible servers; path-style addressing)"},
 		{Name: SettingRegion, Usage: "region of s3:// buckets (default: AWS configuration, else discovered from the bucket)"},
 		{Name: SettingStats, Bool: true, EnvVars: []string{"SEQFS_S3_STATS"},
 			Usage: "print the requests and bytes of remote (s3://, http(s)://) sources when they are closed"},
