@@ -24,18 +24,24 @@ import (
 // collections.sqlite3; never the sequence files) into a temporary local
 // instance, which the SeqRepo writer then extends. Every Commit uploads
 // what changed since the last one: the new sequence files, then the
-// databases (see uploadInstance for the order), so after a Commit the S3
-// copy opens with seqfs -s s3://…, and a copy that was interrupted is
-// resumed by copying again. A new sequence file never replaces an object
-// of the same key: such a Commit fails and uploads no database. Close
-// removes the temporary instance.
+// databases, sequences/db.sqlite3 last (see uploadInstance). So after a
+// Commit the S3 copy opens with seqfs -s s3://…, and a copy that was
+// interrupted is completed by copying again. A Commit whose upload fails
+// can be retried: it uploads what is left. S3 has no multi-object
+// transactions: a Commit interrupted between the database uploads leaves
+// the new aliases (and collections) of sequences that readers do not see
+// yet, until the same writes are committed again (repo.Writer's
+// exception). A new sequence file never replaces an object of the same
+// key: such a Commit fails before any database is uploaded. Close removes
+// the temporary instance.
 //
-// Reads see the committed data; sequences stored before OpenWriter are read
-// from S3. The destination is the prefix itself, or its "latest"
-// subdirectory when only that holds an instance (as OpenInstance reads
-// it). One Writer at a time per destination: two open at once each upload
-// their own databases, and the last Commit wins. It is safe for concurrent
-// use as the SeqRepo writer is.
+// Reads see the committed data; the files of sequences stored before
+// OpenWriter are read from S3. The destination is the prefix itself, or
+// its "latest" subdirectory when only that holds an instance (as
+// OpenInstance reads it). One Writer at a time per destination: two open
+// at once each upload their own databases, and the last Commit wins; a
+// Writer opened after another was closed finds and keeps all it
+// committed. It is safe for concurrent use as the SeqRepo writer is.
 type Writer struct {
 	*seqrepo.Writer
 	tmp, dir string
