@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,10 +62,7 @@ func sampleAndExtra(t *testing.T) repo.Source {
 	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "want")
-	if err := seqrepo.CreateInstance(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	w, err := seqrepo.OpenWriter(ctx, dir, seqrepo.WriterOptions{})
+	w, err := seqrepo.Factory{}.OpenWriter(ctx, &url.URL{Scheme: "file", Path: dir}, nil) // creates the instance
 	if err != nil {
 		t.Fatal(err)
 	}
