@@ -48,6 +48,9 @@ type Writer struct {
 	dst      *s3Fetcher
 	prefix   string // of the instance's keys in dst's bucket
 
+	// mu is held by uploads, and by Store and Close so that no automatic
+	// commit changes a database, and no Close removes it, while it is
+	// being uploaded.
 	mu       sync.Mutex
 	uploaded map[string]fileStamp
 }
@@ -227,6 +230,14 @@ func (s *fallbackStorage) Open(ctx context.Context, relpath string) (seqrepo.Sto
 // String names the remote location, where every file is once committed.
 func (s *fallbackStorage) String() string { return s.remote.String() }
 
+// Store stores into the local instance (see seqrepo.Writer.Store); its
+// automatic commits are uploaded by the next Commit.
+func (w *Writer) Store(ctx context.Context, seq []byte, aliases []repo.NSAlias) (repo.StoreResult, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.Writer.Store(ctx, seq, aliases)
+}
+
 // Commit commits the local instance and uploads what changed.
 func (w *Writer) Commit(ctx context.Context) error {
 	if err := w.Writer.Commit(ctx); err != nil {
@@ -242,6 +253,8 @@ func (w *Writer) Commit(ctx context.Context) error {
 
 // Close closes the local writer and removes the temporary instance.
 func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	err := w.Writer.Close()
 	if rerr := os.RemoveAll(w.tmp); err == nil && rerr != nil {
 		err = fmt.Errorf("remove %s: %w", w.tmp, rerr)

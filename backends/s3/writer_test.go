@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seqfs/seqfs/backends/s3"
 	"github.com/seqfs/seqfs/backends/seqrepo"
@@ -77,10 +80,30 @@ func sampleAndExtra(t *testing.T) repo.Source {
 	return openLocal(t, dir)
 }
 
+// objectTimes returns the modification times of the objects under dir,
+// the directory of a prefix in the server's posix backend.
+func objectTimes(t *testing.T, dir string) map[string]time.Time {
+	t.Helper()
+	out := map[string]time.Time{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		out[p] = info.ModTime()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // TestWriterAddsToInstance: a second S3 writer on an instance copied to S3
-// reads what is there (sequence bytes from S3 included) and adds to it.
+// reads what is there (sequence bytes from S3 included), uploads nothing
+// for a Commit of nothing, and adds to it.
 func TestWriterAddsToInstance(t *testing.T) {
-	startS3(t)
+	srv := startS3(t)
 	ctx := context.Background()
 	want := sampleAndExtra(t)
 	for _, u := range []string{"s3://seqrepo/adds/master", "s3://seqrepo/adds-root"} {
@@ -88,6 +111,14 @@ func TestWriterAddsToInstance(t *testing.T) {
 			sampleCopy(t, u)
 			w := openS3Writer(t, u)
 			repotest.SameSource(t, openLocal(t, testutil.SampleInstance()), w, repotest.SameContent)
+			objects := filepath.Join(srv.Root, "seqrepo", filepath.FromSlash(strings.TrimPrefix(u, "s3://seqrepo/")))
+			before := objectTimes(t, objects)
+			if err := w.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if after := objectTimes(t, objects); !maps.Equal(before, after) {
+				t.Errorf("a Commit of nothing changed the objects:\n%v\n%v", before, after)
+			}
 			storeExtra(t, w, repo.StoreResult{SequencesAdded: 1, AliasesAdded: 1})
 			if err := w.Commit(ctx); err != nil {
 				t.Fatal(err)
