@@ -112,16 +112,15 @@ type StoreResult struct {
 //     and its digest aliases) or not at all, however a write ends: a
 //     failed Store or Commit, Close without Commit, or a killed process.
 //     An alias is visible only once the sequence it points at is. Stores
-//     without multi-key transactions (Redis Cluster) are the exception
+//     without multi-key transactions (Redis Cluster, S3) are the exception
 //     they document: a commit that fails or is interrupted there can leave
 //     its alias changes partly applied, aliases pointing at a sequence not
 //     stored yet included, until the same writes are committed again.
 //   - Resumable. Storing again what is stored already (committed or
 //     staged) is idempotent: it adds nothing, reports nothing added and
 //     changes no timestamp. A Writer opened on a store adds to what is
-//     stored there (unless it documents otherwise: the S3 writer writes a
-//     whole new instance). So an interrupted copy is completed by running
-//     it again (see package copier).
+//     stored there, so an interrupted copy is completed by running it
+//     again (see package copier).
 //   - Failures. A Store rejected for its arguments (a byte other than a
 //     letter or '*', an empty namespace or alias) changes nothing. Any
 //     other failed Store or Commit never changes what was committed before

@@ -14,7 +14,8 @@
 // give errors that name the bucket and key. Counters of requests and bytes
 // are kept per Storage (Storage.Stats) and for the process (TotalStats).
 //
-// UploadInstance publishes a local instance to S3 in the same layout.
+// UploadInstance publishes a local instance to S3 in the same layout; a
+// Writer (OpenWriter) adds sequences to an instance in S3.
 package s3
 
 import (

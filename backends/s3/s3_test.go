@@ -80,8 +80,7 @@ func openURL(t *testing.T, u string) repo.Source {
 }
 
 // TestWriterConformance runs the repo.Writer contract suite on the S3
-// writer, each case under a new prefix. A second S3 writer starts from an
-// empty instance (see s3.Writer), so the store takes one Writer.
+// writer, each case under a new prefix.
 func TestWriterConformance(t *testing.T) {
 	startS3(t)
 	n := 0
@@ -97,7 +96,6 @@ func TestWriterConformance(t *testing.T) {
 				return w
 			},
 			OpenSource: func(t *testing.T) (repo.Source, error) { return openEnv(context.Background(), u) },
-			OneWriter:  true,
 		}
 	})
 }

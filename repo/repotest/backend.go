@@ -39,9 +39,8 @@ type Backend struct {
 	// WriterFactory needs it: its stores are written by RunWriter too.
 	NewLocation func(t *testing.T) string
 
-	// OneWriter, AtomicCommit and FailCommits describe the stores to
-	// RunWriter (see WriterStore); FailCommits gets the store's location.
-	OneWriter    bool
+	// AtomicCommit and FailCommits describe the stores to RunWriter (see
+	// WriterStore); FailCommits gets the store's location.
 	AtomicCommit bool
 	FailCommits  func(t *testing.T, location string)
 }
@@ -114,7 +113,6 @@ func RunBackend(t *testing.T, b Backend) {
 					return w
 				},
 				OpenSource:   func(t *testing.T) (repo.Source, error) { return open(t, loc) },
-				OneWriter:    b.OneWriter,
 				AtomicCommit: b.AtomicCommit,
 			}
 			if b.FailCommits != nil {

@@ -25,11 +25,6 @@ type WriterStore struct {
 	// RunWriter closes it. Before the first commit it may fail with an
 	// error matching repo.ErrNotFound: nothing is stored yet.
 	OpenSource func(t *testing.T) (repo.Source, error)
-	// OneWriter declares a store that takes a single Writer: one opened
-	// after another starts from an empty store and replaces what the
-	// first committed (the S3 writer, which uploads a whole instance).
-	// RunWriter then never opens a second Writer on the store.
-	OneWriter bool
 	// FailCommits, if set, makes every later Commit on the store fail,
 	// as a full disk or a lost server would; RunWriter calls it before it
 	// stages the writes of the commit that must fail. Without it the
@@ -289,9 +284,6 @@ func testCloseDiscards(t *testing.T, s *writerCase) {
 		t.Errorf("A:1 after Close without Commit: %v, want %v", got, want)
 	}
 	CheckWhole(t, src)
-	if s.OneWriter {
-		return
-	}
 	// A new Writer finds the committed state and stores the rest anew.
 	w = s.open(t)
 	s.store(t, w, "GATTACA", repo.StoreResult{}, a1)
@@ -593,12 +585,9 @@ func testResumedCopy(t *testing.T, s *writerCase) {
 			t.Errorf("aliases of %s after the interrupted copy:\n got %v\nwant %v", info.SeqID, got, want)
 		}
 	}
-	wantAdded := int64(copySequences - 8) // the same Writer has 5–8 staged
-	if !s.OneWriter {
-		w.Close()
-		w = s.open(t)
-		wantAdded = copySequences - 4
-	}
+	w.Close()
+	w = s.open(t)
+	const wantAdded = copySequences - 4
 	p, err := copier.Copy(s.ctx, src, w, copier.Options{Verify: true})
 	if err != nil || p.Sequences != copySequences || p.Added != wantAdded {
 		t.Fatalf("resumed copy: %+v, %v; want %d sequences, %d added", p, err, copySequences, wantAdded)
