@@ -40,7 +40,8 @@ func TestCopyCollections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { src.Close() }) // after the parallel subtests
+	// Closed at cleanup: the parallel subtests below run after this function returns.
+	t.Cleanup(func() { src.Close() })
 	want := int64(len(repotest.SampleCollections) - 1) // "genome-again" is "genome" under a second name
 	for _, tc := range []struct {
 		name string
