@@ -274,7 +274,8 @@ func TestConcurrentMissesFetchOnce(t *testing.T) {
 	}
 }
 
-// TestNegativeCache: an unknown seq_id or alias is asked once per TTL.
+// TestNegativeCache: an unknown seq_id or alias is asked once per TTL. It
+// stays serial: three look-ups must finish within the 300 ms TTL.
 func TestNegativeCache(t *testing.T) {
 	ctx := context.Background()
 	be := &counting{Source: openSample(t)}
