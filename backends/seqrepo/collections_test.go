@@ -278,6 +278,8 @@ func checkCollectionsConsistent(t *testing.T, dir string) int {
 	return n
 }
 
+// TestCollectionsKill stays serial: it kills its helper after a chosen
+// time.
 func TestCollectionsKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")

@@ -70,6 +70,7 @@ func fileSums(t *testing.T, dir string) map[string][32]byte {
 // checks that read-only opens, of a writable and of an unwritable
 // (immutable) instance directory, see the last committed state without
 // writing anything, and that it is the state SQLite's own rollback gives.
+// It stays serial: the kill races the writer.
 func TestReadersAfterKillInsideCommit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -174,6 +175,7 @@ func TestReadersAfterKillInsideCommit(t *testing.T) {
 // journals: SQLite still takes them as hot and refuses read-only
 // connections, though the database files hold the new commit, which
 // readers must see.
+// It stays serial: the kill races the writer.
 func TestReadersAfterKillAtCommitPoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")

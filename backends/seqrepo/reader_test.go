@@ -671,6 +671,7 @@ func TestFilePoolBound(t *testing.T) {
 	}
 }
 
+// TestReadSequenceAllocs stays serial: it counts allocations.
 func TestReadSequenceAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items under the race detector, so allocations are not meaningful")

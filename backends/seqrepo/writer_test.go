@@ -585,6 +585,7 @@ func TestWriterRefusesSnapshot(t *testing.T) {
 
 // init works with a relative directory, and a failed init leaves nothing
 // behind, so it can be run again.
+// It stays serial: it changes directory.
 func TestCreateInstanceRelativeAndCleanup(t *testing.T) {
 	ctx := context.Background()
 	t.Chdir(t.TempDir())
