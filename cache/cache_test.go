@@ -20,6 +20,7 @@ import (
 // TestConformance runs the shared suite over the cache, cold (fresh
 // directory) and warm (a second cache over the directory the first filled).
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	src := openSample(t)
 	dir := t.TempDir()
 	for _, pass := range []string{"cold", "warm"} {
@@ -39,6 +40,7 @@ func TestConformance(t *testing.T) {
 // second pass makes zero backend requests and every byte is right; a
 // restarted cache over the same directory also makes none.
 func TestSecondPassNoBackend(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rem := startRemote(t)
 	dir := t.TempDir()
@@ -106,6 +108,7 @@ func TestSecondPassNoBackend(t *testing.T) {
 // TestCorruptEntryRepaired flips a byte in one entry and truncates another:
 // reads still return the right bytes, fetch again and log the repair.
 func TestCorruptEntryRepaired(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := openSample(t)
 	full := sampleBytes(t, src)
@@ -180,6 +183,7 @@ func TestCorruptEntryRepaired(t *testing.T) {
 // cache in random order; the entry files never exceed the limit and the
 // index agrees with the directory.
 func TestSizeBound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 9))
 	big := randSeq(r, 20<<20) // 20 MB working set
@@ -224,6 +228,7 @@ func TestSizeBound(t *testing.T) {
 
 // TestTinyLimitPassesThrough: a limit below one block writes nothing.
 func TestTinyLimitPassesThrough(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := openSample(t)
 	full := sampleBytes(t, src)
@@ -241,6 +246,7 @@ func TestTinyLimitPassesThrough(t *testing.T) {
 // TestConcurrentMissesFetchOnce: many readers of one cold block cause one
 // backend read.
 func TestConcurrentMissesFetchOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rem := startRemote(t)
 	be := rem.open(t)
@@ -268,7 +274,8 @@ func TestConcurrentMissesFetchOnce(t *testing.T) {
 	}
 }
 
-// TestNegativeCache: an unknown seq_id or alias is asked once per TTL.
+// TestNegativeCache: an unknown seq_id or alias is asked once per TTL. It
+// stays serial: three look-ups must finish within the 300 ms TTL.
 func TestNegativeCache(t *testing.T) {
 	ctx := context.Background()
 	be := &counting{Source: openSample(t)}
@@ -300,6 +307,7 @@ func TestNegativeCache(t *testing.T) {
 // TestUnwritableDirPassesThrough: a cache directory that cannot be created
 // and one on a full file system both degrade to pass-through.
 func TestUnwritableDirPassesThrough(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := openSample(t)
 	full := sampleBytes(t, src)
@@ -319,6 +327,7 @@ func TestUnwritableDirPassesThrough(t *testing.T) {
 // TestBackendStopped: after warming, cached ranges read with the backend
 // down; uncached ones fail with ErrUnavailable naming the block.
 func TestBackendStopped(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rem := startRemote(t)
 	be := rem.open(t)
@@ -347,6 +356,7 @@ func TestBackendStopped(t *testing.T) {
 
 // TestReadSequenceEdges checks coordinates against the source itself.
 func TestReadSequenceEdges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := openSample(t)
 	full := sampleBytes(t, src)
@@ -385,6 +395,7 @@ func TestReadSequenceEdges(t *testing.T) {
 
 // TestClear empties memory and disk.
 func TestClear(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	be := &counting{Source: openSample(t)}
 	dir := t.TempDir()
@@ -416,6 +427,7 @@ func TestClear(t *testing.T) {
 }
 
 func TestCountersExposeStats(t *testing.T) {
+	t.Parallel()
 	src := openSample(t)
 	c, err := New(src, Options{Dir: t.TempDir(), MaxBytes: 1 << 20})
 	if err != nil {

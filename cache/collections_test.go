@@ -15,6 +15,7 @@ import (
 // cache over an instance holding the sample collections, and checks that
 // a cache over a source without collections says so (ErrUnsupported).
 func TestCollectionsPassThrough(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := sampleinst.WithCollections(t)
 	repotest.Run(t, func(t *testing.T) repo.Source {

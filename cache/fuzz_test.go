@@ -82,6 +82,7 @@ func FuzzParseSize(f *testing.F) {
 }
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -117,6 +118,7 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestEntryErrors(t *testing.T) {
+	t.Parallel()
 	good := encodeEntry(kindInfo, "info\x00k", []byte("payload"))
 	mod := func(f func([]byte) []byte) []byte { return f(bytes.Clone(good)) }
 	tests := []struct {

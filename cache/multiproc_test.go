@@ -29,6 +29,7 @@ const (
 // must return the right bytes and the directory must stay within its limit.
 // SEQFS_LONG=1 runs them for a minute (the figure), else 8 s.
 func TestTwoProcesses(t *testing.T) {
+	t.Parallel()
 	secs := 8
 	if os.Getenv("SEQFS_LONG") == "1" {
 		secs = 60

@@ -34,12 +34,14 @@ func newInstanceWriter(t *testing.T) *seqrepo.Writer {
 // into a new SeqRepo instance and into Redis, twice (the second run is a
 // no-op), and asks the copies the collection questions.
 func TestCopyCollections(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src, err := seqrepo.Open(ctx, sampleinst.WithCollections(t), seqrepo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	// Closed at cleanup: the parallel subtests below run after this function returns.
+	t.Cleanup(func() { src.Close() })
 	want := int64(len(repotest.SampleCollections) - 1) // "genome-again" is "genome" under a second name
 	for _, tc := range []struct {
 		name string
@@ -59,6 +61,7 @@ func TestCopyCollections(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			w := tc.open(t)
 			defer w.Close()
 			for run := range 2 {
@@ -92,6 +95,7 @@ func TestCopyCollections(t *testing.T) {
 		})
 	}
 	t.Run("SourceWithout", func(t *testing.T) {
+		t.Parallel()
 		plain, err := seqrepo.Open(ctx, sampleinst.Copy(t), seqrepo.Options{})
 		if err != nil {
 			t.Fatal(err)

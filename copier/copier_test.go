@@ -12,6 +12,7 @@ import (
 )
 
 func TestCopySample(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src, err := seqrepo.Open(ctx, testutil.SampleInstance(), seqrepo.Options{})
 	if err != nil {

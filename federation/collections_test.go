@@ -47,6 +47,7 @@ func memWithSample(t *testing.T, stores ...repotest.SampleCollection) *memsource
 }
 
 func TestCollectionsConformance(t *testing.T) {
+	t.Parallel()
 	dir := sampleinst.WithCollections(t)
 	for _, tc := range []struct {
 		name    string
@@ -63,6 +64,7 @@ func TestCollectionsConformance(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			repotest.Run(t, func(t *testing.T) repo.Source {
 				f := newFed(t, federation.Options{}, tc.members(t)...)
 				repotest.RunCollections(t, f)
@@ -75,6 +77,7 @@ func TestCollectionsConformance(t *testing.T) {
 // A name bound in two members resolves to the first member's binding and
 // is listed under it only; collections only one member has are there too.
 func TestCollectionsUnion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	all := repotest.SampleCollections[0].Coll
 	other := repo.Collection{Names: []string{"x"}, SeqIDs: all.SeqIDs[:1], Lengths: all.Lengths[:1]}
@@ -118,6 +121,7 @@ func TestCollectionsUnion(t *testing.T) {
 }
 
 func TestCollectionsDownAndUnsupported(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// With a member down, what the others hold is answered and listed; a
 	// look-up they cannot answer is unavailable, not "not found".

@@ -82,10 +82,13 @@ func newFed(t *testing.T, opts federation.Options, srcs ...repo.Source) *federat
 // The federation of one source, and of the same data twice, answers every
 // conformance question like the source itself: duplicates collapse.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	t.Run("single", func(t *testing.T) {
+		t.Parallel()
 		repotest.Run(t, func(t *testing.T) repo.Source { return newFed(t, federation.Options{}, openSample(t)) })
 	})
 	t.Run("duplicate", func(t *testing.T) {
+		t.Parallel()
 		repotest.Run(t, func(t *testing.T) repo.Source {
 			return newFed(t, federation.Options{}, openSample(t), openSample(t))
 		})
@@ -93,6 +96,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestUnionAndConflicts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	phix := "NC_001422.1 Enterobacteria phage phiX174 sensu lato, complete genome"
 	other := makeInstance(t, "test", map[string]string{
@@ -176,6 +180,7 @@ func (downSource) Close() error { return nil }
 // identifier or sequence they lack is unavailable, not "not found": the
 // member that is down might hold it.
 func TestDownMember(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fed := newFed(t, federation.Options{}, downSource{}, openSample(t))
 	if _, err := fed.Namespaces(ctx); err != nil {
@@ -227,6 +232,7 @@ func TestDownMember(t *testing.T) {
 }
 
 func TestCheckHealth(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	if err := repo.CheckHealth(ctx, newFed(t, federation.Options{}, openSample(t), openSample(t))); err != nil {
 		t.Errorf("all members up: %v", err)
@@ -251,6 +257,7 @@ func BenchmarkFederation(b *testing.B) {
 }
 
 func TestCounters(t *testing.T) {
+	t.Parallel()
 	fed := newFed(t, federation.Options{}, downSource{}, openSample(t))
 	defer fed.Close()
 	if _, err := fed.Namespaces(context.Background()); err != nil {

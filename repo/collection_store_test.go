@@ -11,6 +11,7 @@ import (
 const otherSeqID = "lZyxiD_ByprhOUzrR1o1bq0ezO_1gkrn"
 
 func TestCheckStorableCollection(t *testing.T) {
+	t.Parallel()
 	ok := repo.Collection{Names: []string{"chr1"}, SeqIDs: []string{phixSeqID}, Lengths: []int64{5386}}
 	for _, tc := range []struct {
 		name string
@@ -34,6 +35,7 @@ func TestCheckStorableCollection(t *testing.T) {
 }
 
 func TestCollectionArraysRoundTrip(t *testing.T) {
+	t.Parallel()
 	c := repo.Collection{Names: []string{"chr1", "ü\"<&>"}, SeqIDs: []string{phixSeqID, otherSeqID}, Lengths: []int64{5386, 230218}}
 	n, s, l := repo.CollectionArrays(c)
 	if n != `["chr1","ü\"<&>"]` || l != `[5386,230218]` {

@@ -4,6 +4,7 @@ import "testing"
 
 // The worked example of the seqcol 1.0 specification.
 func TestCollectionDigestSpecExample(t *testing.T) {
+	t.Parallel()
 	c := Collection{
 		Names: []string{"chr1", "chr2", "chr3"},
 		SeqIDs: []string{"2YnepKM7OkBoOrKmvHbGqguVfF9amCST",
@@ -28,6 +29,7 @@ func TestCollectionDigestSpecExample(t *testing.T) {
 }
 
 func TestCollectionValidate(t *testing.T) {
+	t.Parallel()
 	id := "2YnepKM7OkBoOrKmvHbGqguVfF9amCST"
 	tests := []struct {
 		name string

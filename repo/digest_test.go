@@ -34,6 +34,7 @@ var digestVectors = []struct {
 }
 
 func TestComputeDigestsVectors(t *testing.T) {
+	t.Parallel()
 	for _, v := range digestVectors {
 		t.Run(v.name, func(t *testing.T) {
 			d, err := repo.ComputeDigests([]byte(v.seq))
@@ -69,6 +70,7 @@ func TestComputeDigestsVectors(t *testing.T) {
 // seqrepo never uses) with the standard library, and that ComputeDigests does
 // normalise, so it never produces that digest.
 func TestUnnormalisedVector(t *testing.T) {
+	t.Parallel()
 	s512 := sha512.Sum512([]byte("acgt"))
 	s1 := sha1.Sum([]byte("acgt"))
 	m5 := md5.Sum([]byte("acgt"))
@@ -94,6 +96,7 @@ func TestUnnormalisedVector(t *testing.T) {
 }
 
 func TestComputeDigestsRejectsNonAlpha(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		seq    string
 		char   byte
@@ -124,6 +127,7 @@ func TestComputeDigestsRejectsNonAlpha(t *testing.T) {
 }
 
 func TestDigesterReportsStreamOffset(t *testing.T) {
+	t.Parallel()
 	g := repo.NewDigester()
 	if _, err := g.Write([]byte("ACGT\nACGT\n")); err != nil {
 		t.Fatal(err)
@@ -136,6 +140,7 @@ func TestDigesterReportsStreamOffset(t *testing.T) {
 }
 
 func TestTRUNC512(t *testing.T) {
+	t.Parallel()
 	vectors := []struct{ seqID, trunc512 string }{
 		{"Ya6Rs7DHhDeg7YaOSg1EoNi3U_nQ9SvO", "61ae91b3b0c78437a0ed868e4a0d44a0d8b753f9d0f52bce"},
 		{"v_QTc1p-MUYdgrRv4LMT6ByXIOsdw3C_", "bff413735a7e31461d82b46fe0b313e81c9720eb1dc370bf"},
@@ -169,6 +174,7 @@ func TestTRUNC512(t *testing.T) {
 }
 
 func TestAlphabet(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"":             "",
 		"ACGTTGCA":     "ACGT",
@@ -193,6 +199,7 @@ func TestAlphabet(t *testing.T) {
 // TestDigestAliases checks that the digest aliases come in SeqRepo's order
 // and each lies in a stored digest namespace.
 func TestDigestAliases(t *testing.T) {
+	t.Parallel()
 	d, err := repo.ComputeDigests([]byte("ACGT"))
 	if err != nil {
 		t.Fatal(err)

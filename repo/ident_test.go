@@ -12,6 +12,7 @@ import (
 // TestTranslateAPI2DB is the table of docs/format.md, “Namespace
 // translation”, plus the consequences listed there.
 func TestTranslateAPI2DB(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ns, alias     string
 		wantNS, wantA string
@@ -50,6 +51,7 @@ func TestTranslateAPI2DB(t *testing.T) {
 }
 
 func TestTranslateDB2API(t *testing.T) {
+	t.Parallel()
 	added := time.Date(2016, 8, 24, 5, 3, 11, 0, time.UTC)
 	rec := func(ns, a string) repo.Alias {
 		return repo.Alias{SeqID: "v_QTc1p-MUYdgrRv4LMT6ByXIOsdw3C_", Namespace: ns, Alias: a, Added: added, Current: true}
@@ -88,6 +90,7 @@ func TestTranslateDB2API(t *testing.T) {
 }
 
 func TestLike(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		pattern, s string
 		want       bool
@@ -139,6 +142,7 @@ func TestLike(t *testing.T) {
 }
 
 func TestMatchesAndAliasQuery(t *testing.T) {
+	t.Parallel()
 	a := repo.Alias{SeqID: "abc", Namespace: "NCBI", Alias: "NM_1.1", Current: true}
 	old := a
 	old.Current = false
@@ -171,6 +175,7 @@ func TestMatchesAndAliasQuery(t *testing.T) {
 }
 
 func TestInferNamespaces(t *testing.T) {
+	t.Parallel()
 	// The bioutils.accessions.infer_namespaces doctest examples, and more.
 	tests := map[string][]string{
 		"ENST00000530893.6": {"ensembl"},
@@ -200,6 +205,7 @@ const (
 )
 
 func TestCandidates(t *testing.T) {
+	t.Parallel()
 	type C = repo.Candidate
 	phixT512 := repo.TRUNC512(phixSeqID)
 	tests := []struct {
@@ -267,6 +273,7 @@ func TestCandidates(t *testing.T) {
 }
 
 func TestCandidatesOddHex(t *testing.T) {
+	t.Parallel()
 	for _, style := range []repo.Style{repo.StyleREST, repo.StyleRefget} {
 		_, err := repo.Candidates("3332ed720", "", style)
 		var ie *repo.IdentifierError
@@ -286,6 +293,7 @@ func TestCandidatesOddHex(t *testing.T) {
 }
 
 func TestCandidateQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		c    repo.Candidate
 		want repo.AliasQuery
@@ -306,6 +314,7 @@ func TestCandidateQuery(t *testing.T) {
 // TestCheckCoordinates is the pysam table of docs/format.md, “Coordinates”,
 // on "SMELLASSWEET".
 func TestCheckCoordinates(t *testing.T) {
+	t.Parallel()
 	const seq = "SMELLASSWEET"
 	const none = repo.ToEnd
 	tests := []struct {
@@ -359,6 +368,7 @@ func TestCheckCoordinates(t *testing.T) {
 }
 
 func TestErrorMessages(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err      error
 		sentinel error

@@ -10,6 +10,7 @@ import (
 // TestNamespaceSets classifies every namespace SeqRepo knows, a few that
 // differ only in case, and ordinary ones.
 func TestNamespaceSets(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ns           string
 		storedDigest bool   // IsStoredDigestNamespace
@@ -76,6 +77,7 @@ func TestNamespaceSets(t *testing.T) {
 // TestAPINamespaces checks the listing order and that a caller cannot
 // change the list.
 func TestAPINamespaces(t *testing.T) {
+	t.Parallel()
 	want := []string{"refseq", "ensembl", "lrg", "ga4gh", "sha512t24u"}
 	got := slices.Collect(repo.APINamespaces())
 	if !slices.Equal(got, want) {
@@ -98,6 +100,7 @@ func TestAPINamespaces(t *testing.T) {
 // TestTranslateAliasDB2API is the alias side of TranslateDB2API, and it
 // undoes TranslateAPI2DB for well-formed aliases.
 func TestTranslateAliasDB2API(t *testing.T) {
+	t.Parallel()
 	const x = "v_QTc1p-MUYdgrRv4LMT6ByXIOsdw3C_"
 	tests := []struct {
 		api, alias string

@@ -62,6 +62,7 @@ const (
 )
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
 	tests := []struct {
@@ -113,6 +114,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestResolveErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
 	// The error names the alias and namespace as SeqRepo's KeyError does:
@@ -161,6 +163,7 @@ func TestResolveErrors(t *testing.T) {
 // AliasQuery field means "anything", so the candidates must not be asked
 // as such.
 func TestResolveEmptyAlias(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
 	for _, id := range []string{"", "en:", "MD5:", "ga4gh:", "sha512t24u:", "refseq:"} {
@@ -174,6 +177,7 @@ func TestResolveEmptyAlias(t *testing.T) {
 }
 
 func TestAliasesAndTranslate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
 	// translate_alias("coin", namespace="en") of docs/format.md, “Alias lookup”.
@@ -241,6 +245,7 @@ func TestAliasesAndTranslate(t *testing.T) {
 }
 
 func TestSliceAndReadFull(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
 	tests := []struct {
@@ -284,6 +289,7 @@ func TestSliceAndReadFull(t *testing.T) {
 }
 
 func TestCollectAndDistinct(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := seqrepoTestSource(t)
 	ids, err := repo.DistinctSeqIDs(ctx, src, repo.AliasQuery{Namespace: "fr"})

@@ -31,6 +31,7 @@ var (
 // The published digests of the refget test FASTA files (level 0 and the
 // level-1 digests of every attribute of the extended schema).
 func TestSeqcolDigests(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		c      Collection
@@ -97,6 +98,7 @@ func TestSeqcolDigests(t *testing.T) {
 
 // The level-1 digests of the specification's worked example.
 func TestSeqcolSpecExampleLevel1(t *testing.T) {
+	t.Parallel()
 	c := testCollection([]string{"chr1", "chr2", "chr3"},
 		[]string{"2YnepKM7OkBoOrKmvHbGqguVfF9amCST", "lwDyBi432Py-7xnAISyQlnlhWDEaBPv2", "Eqk6_SvMMDCc6C-uEfickOUWTatLMDQZ"},
 		[]int64{248956422, 242193529, 198295559})
@@ -115,6 +117,7 @@ func TestSeqcolSpecExampleLevel1(t *testing.T) {
 }
 
 func TestCompareSeqcols(t *testing.T) {
+	t.Parallel()
 	tr, fa := true, false
 	all := []string{"lengths", "name_length_pairs", "names", "sequences", "sorted_name_length_pairs", "sorted_sequences"}
 	arrays := []string{"lengths", "name_length_pairs", "names", "sequences", "sorted_sequences"}
@@ -177,6 +180,7 @@ func TestCompareSeqcols(t *testing.T) {
 }
 
 func TestCompareArrays(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		x, y  string
 		n     int
@@ -211,6 +215,7 @@ func TestCompareArrays(t *testing.T) {
 }
 
 func TestParseSeqcol(t *testing.T) {
+	t.Parallel()
 	id := "SQ." + seqX
 	tests := []struct {
 		name, body string
@@ -257,6 +262,7 @@ func TestParseSeqcol(t *testing.T) {
 
 // JCS writes U+2028 and U+2029 as themselves; encoding/json escapes them.
 func TestCanonicalJSONLineSeparators(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"a\u2028b\u2029c", "\"a\u2028b\u2029c\""},
 		{`\u2028`, `"\\u2028"`},
@@ -274,6 +280,7 @@ func TestCanonicalJSONLineSeparators(t *testing.T) {
 }
 
 func TestSeqcolSchema(t *testing.T) {
+	t.Parallel()
 	b, err := json.Marshal(SeqcolSchema())
 	if err != nil {
 		t.Fatal(err)

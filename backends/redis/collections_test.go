@@ -15,6 +15,7 @@ import (
 // (single server and Cluster) and asks the collection questions, then
 // checks what the writer refuses.
 func TestCollections(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		start func(testing.TB) string
@@ -23,6 +24,7 @@ func TestCollections(t *testing.T) {
 		{"Cluster", func(t testing.TB) string { return redistest.StartCluster(t).URL() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			loc := loadSample(t, tc.start(t), true)
 			u, _ := url.Parse(loc)

@@ -86,14 +86,17 @@ func loadSample(t testing.TB, srvURL string, exact bool) string {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	runConformance(t, redistest.Start(t).URL())
 }
 
 func TestConformanceCluster(t *testing.T) {
+	t.Parallel()
 	runConformance(t, redistest.StartCluster(t).URL())
 }
 
 func TestWriterConformance(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	runWriterConformance(t, srv.URL(), func(t *testing.T) {
 		// HSET refused: the commit's MULTI is discarded whole.
@@ -103,6 +106,7 @@ func TestWriterConformance(t *testing.T) {
 }
 
 func TestWriterConformanceCluster(t *testing.T) {
+	t.Parallel()
 	runWriterConformance(t, redistest.StartCluster(t).URL(), nil)
 }
 
@@ -155,6 +159,7 @@ func runConformance(t *testing.T, srvURL string) {
 // TestSameAnswersAsSeqRepo asks the Redis copy and the SeqRepo instance it
 // was copied from the same questions and requires identical answers.
 func TestSameAnswersAsSeqRepo(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	ctx := context.Background()
 	want := openSample(t)
@@ -180,6 +185,7 @@ func TestSameAnswersAsSeqRepo(t *testing.T) {
 // it into Redis exactly, then back out into a new SeqRepo instance through
 // the plain Writer interface, comparing every answer at each step.
 func TestRoundTripLarger(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := redistest.Start(t)
 	inst := filepath.Join(t.TempDir(), "master")
@@ -280,6 +286,7 @@ func TestRoundTripLarger(t *testing.T) {
 // from the sample into Redis, again to check that a re-run adds nothing,
 // and from Redis out into a new SeqRepo instance.
 func TestCopierIntoAndOutOf(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := redistest.Start(t)
 	sample := openSample(t)

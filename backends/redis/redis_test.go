@@ -32,6 +32,7 @@ func mustURL(t testing.TB, s string) *url.URL {
 }
 
 func TestParseURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url     string
 		addrs   []string
@@ -89,6 +90,7 @@ func TestParseURL(t *testing.T) {
 }
 
 func TestTimeRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, tm := range []time.Time{
 		time.Date(2019, 5, 20, 15, 40, 27, 0, time.UTC),
 		time.Date(2024, 1, 2, 3, 4, 5, 123456789, time.UTC),
@@ -108,6 +110,7 @@ func TestTimeRoundTrip(t *testing.T) {
 }
 
 func TestLikeRanges(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		pattern string
 		want    [][2]string
@@ -174,6 +177,7 @@ func randSeq(r *rand.Rand, n int) []byte {
 }
 
 func TestReadAcrossParts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, r, _ := openPair(t, 7)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -273,6 +277,7 @@ func collect[T any](t *testing.T, seq func(func(T, error) bool)) []T {
 }
 
 func TestAliasSemantics(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, r, _ := openPair(t, 1<<20)
 	clock := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -381,6 +386,7 @@ func goredisZ(m string) goredis.Z { return goredis.Z{Member: m} }
 func head(a []repo.Alias) []repo.Alias { return a[:min(len(a), 6)] }
 
 func TestFormatKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := redistest.Start(t)
 	c := srv.Client()
@@ -420,6 +426,8 @@ func TestFormatKey(t *testing.T) {
 	}
 }
 
+// TestUnavailable stays serial: it asserts a wall-clock bound and relies
+// on nobody taking the free port it found.
 func TestUnavailable(t *testing.T) {
 	ctx := context.Background()
 	port := testutil.FreePort(t)
@@ -436,7 +444,8 @@ func TestUnavailable(t *testing.T) {
 
 // TestServerKilledMidRead kills redis-server under concurrent readers: reads
 // fail fast with ErrUnavailable naming the server, and the same Source
-// recovers once the server is back (reloaded from an explicit SAVE).
+// recovers once the server is back (reloaded from an explicit SAVE). It
+// stays serial: it bounds how long the failing reads take.
 func TestServerKilledMidRead(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.Start(t)
@@ -542,6 +551,7 @@ func TestServerKilledMidRead(t *testing.T) {
 }
 
 func TestCluster(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cl := redistest.StartCluster(t)
 	u := mustURL(t, cl.URL()+"?prefix=c&part_size=5")
@@ -595,6 +605,7 @@ func TestCluster(t *testing.T) {
 
 // TestSentinel loads and reads through a real Sentinel.
 func TestSentinel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	primary := redistest.Start(t)
 	sen := redistest.StartSentinel(t, primary)

@@ -65,6 +65,7 @@ func atoiOr(s string, def int) int {
 }
 
 func TestCollectionsFromSeqcolServer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var colls []repo.Collection
 	for _, sc := range repotest.SampleCollections {

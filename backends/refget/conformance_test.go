@@ -49,6 +49,7 @@ func conformanceFacade(kind string) func(t *testing.T) repo.Source {
 //     query cannot report those records (an exact SHA1:/SEGUID: look-up
 //     still resolves through the server).
 func TestConformanceRefget(t *testing.T) {
+	t.Parallel()
 	repotest.RunWith(t, conformanceFacade("refget"), repotest.Caps{
 		ExactQueriesOnly:  true,
 		NoAlphabetOrAdded: true,
@@ -64,6 +65,7 @@ func TestConformanceRefget(t *testing.T) {
 // sequences, and it splits an identifier at its first colon, so a bare
 // alias containing ':' is only found with its namespace given.
 func TestConformanceSeqrepoREST(t *testing.T) {
+	t.Parallel()
 	repotest.RunWith(t, conformanceFacade("seqrepo"), repotest.Caps{
 		ExactQueriesOnly: true,
 	})

@@ -70,6 +70,7 @@ func facades(t testing.TB) map[string]*Source {
 }
 
 func TestResolveAndReadLikeLocal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	local := openLocal(t)
 	for name, f := range facades(t) {
@@ -119,6 +120,7 @@ func TestResolveAndReadLikeLocal(t *testing.T) {
 }
 
 func TestAliasesAndUnsupported(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	local := openLocal(t)
 	for name, f := range facades(t) {
@@ -176,6 +178,7 @@ func aliasStrings(as []repo.Alias) []string {
 }
 
 func TestReadSequenceSemantics(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, f := range facades(t) {
 		t.Run(name, func(t *testing.T) {
@@ -240,6 +243,7 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRetryAndBackoff(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := repotest.Sample[0]
 	tests := []struct {
@@ -261,6 +265,7 @@ func TestRetryAndBackoff(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // the bounds are lower bounds: load cannot break them
 			fl := &flaky{fail: tc.fail, status: tc.status, retryAfter: tc.retryAfter}
 			srv := startServer(t, func(h http.Handler) http.Handler { fl.next = h; return fl })
 			f := openFacade(t, "refget+"+srv.URL+"?cooldown=0"+tc.params)
@@ -290,6 +295,9 @@ func TestRetryAndBackoff(t *testing.T) {
 
 var errAny = errors.New("any error")
 
+// TestServerDown stays serial: it asserts that a call while cooling off
+// returns within 100 ms, and it relies on nothing taking the port it
+// closed, which parallel tests starting servers could.
 func TestServerDown(t *testing.T) {
 	ctx := context.Background()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -321,6 +329,7 @@ func TestServerDown(t *testing.T) {
 }
 
 func TestMetadataCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var hits atomic.Int64
 	srv := startServer(t, func(h http.Handler) http.Handler {
@@ -348,6 +357,7 @@ func TestMetadataCache(t *testing.T) {
 }
 
 func TestOpenURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url, base, name string
 		wantErr         bool

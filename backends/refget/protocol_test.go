@@ -9,6 +9,7 @@ import (
 const sid = "IIXILYBQCpHdC4qpI3sOQ_HAeAm9bmeF"
 
 func TestParseV2Metadata(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		body    string
@@ -41,6 +42,7 @@ func TestParseV2Metadata(t *testing.T) {
 }
 
 func TestParseSeqRepoMetadata(t *testing.T) {
+	t.Parallel()
 	full := `{"added":"2016-08-24T05:03:11Z","aliases":["MD5:215137b1973c1a5afcf86be7d999574a","NCBI:NM_000551.3","refseq:NM_000551.3",
 	"SEGUID:T12L0p2X5E8DbnL0+SwI4Wc1S6g","SHA1:4f5d8bd29d97e44f036e72f4f92c08e167354ba8","VMC:GS_v_QTc1p-MUYdgrRv4LMT6ByXIOsdw3C_",
 	"sha512t24u:v_QTc1p-MUYdgrRv4LMT6ByXIOsdw3C_","ga4gh:SQ.v_QTc1p-MUYdgrRv4LMT6ByXIOsdw3C_","test:a:b c"],"alphabet":"ACGT","length":4560}`
@@ -95,6 +97,7 @@ func checkParse(t *testing.T, m *meta, err error, want []string, wantErr string)
 }
 
 func TestAliasID(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ns, alias      string
 		refget, seqrep string
@@ -122,6 +125,7 @@ func TestAliasID(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		v    string

@@ -53,6 +53,7 @@ func newMem(t *testing.T, size int) (*Storage, *memFetcher, []byte) {
 }
 
 func TestRangeFileReads(t *testing.T) {
+	t.Parallel()
 	st, mf, data := newMem(t, 1<<20+123)
 	f, err := st.Open(context.Background(), "f")
 	if err != nil {
@@ -90,6 +91,7 @@ func TestRangeFileReads(t *testing.T) {
 }
 
 func TestRangeFileSingleflight(t *testing.T) {
+	t.Parallel()
 	st, mf, data := newMem(t, 1<<20)
 	mf.delay = 20 * time.Millisecond
 	f, _ := st.Open(context.Background(), "f")
@@ -113,6 +115,7 @@ func TestRangeFileSingleflight(t *testing.T) {
 }
 
 func TestRangeFileSequentialReadAhead(t *testing.T) {
+	t.Parallel()
 	st, mf, data := newMem(t, 8<<20)
 	f, _ := st.Open(context.Background(), "f")
 	defer f.Close()
@@ -141,6 +144,7 @@ func TestRangeFileSequentialReadAhead(t *testing.T) {
 }
 
 func TestRangeFileRandomConcurrent(t *testing.T) {
+	t.Parallel()
 	st, _, data := newMem(t, 3<<20)
 	st.cache = newChunkCache(256<<10, 64<<10) // force evictions
 	f, _ := st.Open(context.Background(), "f")

@@ -26,6 +26,7 @@ func TestCollectionsInPlace(t *testing.T) {
 		{"HTTP", srv.URL + "/master"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			repotest.Run(t, func(t *testing.T) repo.Source {
 				src := openURL(t, tc.url)
 				repotest.RunCollections(t, src)

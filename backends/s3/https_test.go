@@ -71,6 +71,7 @@ func checkUntrusted(t *testing.T, loc, mention string) {
 // TestHTTPSSample serves the sample instance from an https static server
 // (Range supported) whose certificate is signed by a test CA.
 func TestHTTPSSample(t *testing.T) {
+	t.Parallel()
 	if loc := os.Getenv(tlsChildEnv); loc != "" {
 		httpsChild(t, loc)
 		return
@@ -85,8 +86,8 @@ func TestHTTPSSample(t *testing.T) {
 	if !strings.HasPrefix(u, "https://127.0.0.1:") {
 		t.Fatalf("test server URL %s", u)
 	}
-	t.Run("Trusted", func(t *testing.T) { runTrusted(t, "TestHTTPSSample", tc, u) })
-	t.Run("Untrusted", func(t *testing.T) { checkUntrusted(t, u, u+"/aliases.sqlite3") })
+	t.Run("Trusted", func(t *testing.T) { t.Parallel(); runTrusted(t, "TestHTTPSSample", tc, u) })
+	t.Run("Untrusted", func(t *testing.T) { t.Parallel(); checkUntrusted(t, u, u+"/aliases.sqlite3") })
 }
 
 // httpsChild runs in the process that trusts the test CA.

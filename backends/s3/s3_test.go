@@ -100,18 +100,23 @@ func TestWriterConformance(t *testing.T) {
 	})
 }
 
+// TestS3Sample is serial (startS3 sets the environment); its subtests
+// share one upload and run in parallel.
 func TestS3Sample(t *testing.T) {
 	startS3(t)
 	u := upload(t, testutil.SampleInstance(), "2019/master")
 	t.Run("Conformance", func(t *testing.T) {
+		t.Parallel()
 		repotest.Run(t, func(t *testing.T) repo.Source { return openURL(t, u) })
 	})
 	t.Run("SameAsLocal", func(t *testing.T) {
+		t.Parallel()
 		remote := openURL(t, u)
 		defer remote.Close()
 		repotest.SameSource(t, openLocal(t, testutil.SampleInstance()), remote, repotest.SameExact)
 	})
 	t.Run("Stats", func(t *testing.T) {
+		t.Parallel()
 		remote := openURL(t, u).(*s3.Instance)
 		defer remote.Close()
 		st, err := remote.Stats(context.Background())
@@ -134,6 +139,7 @@ func TestS3Sample(t *testing.T) {
 		}
 	})
 	t.Run("Latest", func(t *testing.T) {
+		t.Parallel()
 		// An "aws s3 sync" of a root directory has the instance under latest/.
 		upload(t, testutil.SampleInstance(), "root/latest")
 		src := openURL(t, "s3://seqrepo/root")
@@ -304,18 +310,22 @@ func rangeServer(t *testing.T, dir string) (*httptest.Server, *int64) {
 }
 
 func TestHTTPSample(t *testing.T) {
+	t.Parallel()
 	root := testutil.SampleRoot()
 	srv, _ := rangeServer(t, root)
 	u := srv.URL + "/master"
 	t.Run("Conformance", func(t *testing.T) {
+		t.Parallel()
 		repotest.Run(t, func(t *testing.T) repo.Source { return openURL(t, u) })
 	})
 	t.Run("SameAsLocal", func(t *testing.T) {
+		t.Parallel()
 		remote := openURL(t, u)
 		defer remote.Close()
 		repotest.SameSource(t, openLocal(t, testutil.SampleInstance()), remote, repotest.SameExact)
 	})
 	t.Run("NotFound", func(t *testing.T) {
+		t.Parallel()
 		_, err := openEnv(context.Background(), srv.URL+"/nothing")
 		if !errors.Is(err, repo.ErrNotFound) || !strings.Contains(err.Error(), "/nothing/aliases.sqlite3") {
 			t.Errorf("open of a missing instance: %v", err)
@@ -324,6 +334,7 @@ func TestHTTPSample(t *testing.T) {
 }
 
 func TestHTTPRetriesAndErrors(t *testing.T) {
+	t.Parallel()
 	dir := testutil.SampleRoot()
 	fsrv := http.FileServer(http.Dir(dir))
 	var mu sync.Mutex
@@ -375,6 +386,7 @@ func TestHTTPRetriesAndErrors(t *testing.T) {
 }
 
 func TestUploadRefusesNonInstance(t *testing.T) {
+	t.Parallel()
 	_, err := s3.UploadInstance(context.Background(), t.TempDir(), "s3://b/p?endpoint=http://127.0.0.1:1", s3.Config{})
 	if err == nil || !strings.Contains(err.Error(), "not a SeqRepo instance") {
 		t.Errorf("upload of an empty directory: %v", err)

@@ -17,6 +17,7 @@ import (
 // ErrInaccessible naming the file, never ErrUnavailable (which clients
 // retry) nor ErrCorrupt; a missing file stays ErrCorrupt.
 func TestDataFileNotAccessible(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name    string
@@ -74,6 +75,7 @@ func TestDataFileNotAccessible(t *testing.T) {
 // returns them; tests run as root cannot provoke EACCES) are classed as
 // ErrInaccessible, other I/O errors stay ErrUnavailable.
 func TestAccessErrClass(t *testing.T) {
+	t.Parallel()
 	inst := &Instance{storage: NewDirStorage("/x")}
 	for _, tc := range []struct {
 		err  error
@@ -95,6 +97,7 @@ func TestAccessErrClass(t *testing.T) {
 // TestSequencesDirNotAccessible: when sequences/ cannot be entered, Open
 // says the database cannot be read, not that it is missing.
 func TestSequencesDirNotAccessible(t *testing.T) {
+	t.Parallel()
 	dir := sampleCopy(t)
 	seqs := SequencesPath(dir)
 	if os.Geteuid() == 0 {

@@ -37,6 +37,7 @@ func sampleWithCollections(t testing.TB) string {
 }
 
 func TestCollectionsConformance(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := sampleCopy(t)
 	w, err := OpenWriter(ctx, dir, WriterOptions{})
@@ -88,6 +89,7 @@ func TestCollectionsConformance(t *testing.T) {
 }
 
 func TestCollectionsReload(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := sampleWithCollections(t)
 	before := sqlite3Out(t, CollectionsDBPath(dir), "select count(*) from collection; select count(*) from collection_name")
@@ -119,6 +121,7 @@ func TestCollectionsReload(t *testing.T) {
 }
 
 func TestCollectionsStagedWithSequences(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, dir := newTestWriter(t, WriterOptions{})
 	var c repo.Collection
@@ -165,6 +168,7 @@ func TestCollectionsStagedWithSequences(t *testing.T) {
 }
 
 func TestCollectionsWriterErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, _ := newTestWriter(t, WriterOptions{})
 	res, err := w.Store(ctx, []byte("ACGT"), nil)
@@ -274,6 +278,8 @@ func checkCollectionsConsistent(t *testing.T, dir string) int {
 	return n
 }
 
+// TestCollectionsKill stays serial: it kills its helper after a chosen
+// time.
 func TestCollectionsKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -311,6 +317,7 @@ func TestCollectionsKill(t *testing.T) {
 // A collection row whose arrays do not match its digest is reported as
 // corrupt, never returned.
 func TestCollectionsCorrupt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := sampleWithCollections(t)
 	d := repotest.SampleCollections[0].Coll.Digest()
@@ -365,6 +372,7 @@ func BenchmarkCollection(b *testing.B) {
 // A commit whose collection rows fail leaves nothing of that commit: not
 // its sequences, aliases or sequence file either.
 func TestCollectionsCommitAllOrNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := sampleWithCollections(t)
 	execDB(t, CollectionsDBPath(dir), `create trigger refuse before insert on collection begin select raise(abort, 'refused by test'); end`)

@@ -70,6 +70,7 @@ func fileSums(t *testing.T, dir string) map[string][32]byte {
 // checks that read-only opens, of a writable and of an unwritable
 // (immutable) instance directory, see the last committed state without
 // writing anything, and that it is the state SQLite's own rollback gives.
+// It stays serial: the kill races the writer.
 func TestReadersAfterKillInsideCommit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -174,6 +175,7 @@ func TestReadersAfterKillInsideCommit(t *testing.T) {
 // journals: SQLite still takes them as hot and refuses read-only
 // connections, though the database files hold the new commit, which
 // readers must see.
+// It stays serial: the kill races the writer.
 func TestReadersAfterKillAtCommitPoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -237,6 +239,7 @@ func TestReadersAfterKillAtCommitPoint(t *testing.T) {
 // TestHotJournalUnreadable: a hot journal that cannot be read gives an
 // error that says what to run.
 func TestHotJournalUnreadable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "inst")
 	if err := CreateInstance(ctx, dir); err != nil {
@@ -298,6 +301,7 @@ func journalBytes(pageSize, sector int, mxPg uint32, pages map[uint32][]byte, or
 // the transaction, a bad checksum ends playback, and a journal whose
 // super-journal is gone is not hot.
 func TestJournalOverlay(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	const ps = 512
 	db := filepath.Join(dir, "db")
@@ -417,6 +421,7 @@ func FuzzReadJournal(f *testing.F) {
 // TestReservedLockHeld: a write lock on SQLite's RESERVED byte (what a live
 // writer holds) is found in /proc/locks by the file's device and inode.
 func TestReservedLockHeld(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "db")
 	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)

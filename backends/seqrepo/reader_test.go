@@ -45,10 +45,12 @@ func openSample(t testing.TB) *Instance {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	repotest.Run(t, func(t *testing.T) repo.Source { return openSample(t) })
 }
 
 func TestConformanceTinyLimits(t *testing.T) {
+	t.Parallel()
 	// One open file, a cache of eight blocks (less than the data), two cached seqinfo rows: reads
 	// keep reopening files and inflating blocks, under 32 goroutines.
 	repotest.Run(t, func(t *testing.T) repo.Source {
@@ -63,6 +65,7 @@ func TestConformanceTinyLimits(t *testing.T) {
 }
 
 func TestConformanceViaRegistry(t *testing.T) {
+	t.Parallel()
 	repotest.Run(t, func(t *testing.T) repo.Source {
 		src, err := repotest.OpenVia(context.Background(), Factory{}, "file://"+testutil.SampleInstance())
 		if err != nil {
@@ -131,6 +134,7 @@ func truth(t testing.TB, seqID string) []byte {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name    string
@@ -275,6 +279,7 @@ func readAllChecked(t *testing.T, inst *Instance, seqID string, want []byte) err
 }
 
 func TestDamagedFiles(t *testing.T) {
+	t.Parallel()
 	chrI := truth(t, chrIID)
 	seqDir := func(d string) string { return SequencesPath(d) }
 	tests := []struct {
@@ -372,6 +377,7 @@ func flip(t testing.TB, path string, off int64) {
 // checks that every read either fails with ErrCorrupt or returns the true
 // bytes.
 func TestFlippedBytesNeverWrong(t *testing.T) {
+	t.Parallel()
 	phiX := truth(t, phiXID)
 	chrVI := truth(t, chrVIID)
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -402,6 +408,7 @@ func TestFlippedBytesNeverWrong(t *testing.T) {
 }
 
 func TestRootDirectory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := t.TempDir()
 	copyTree(t, testutil.SampleInstance(), filepath.Join(root, "2019-05-20"))
@@ -445,6 +452,7 @@ func TestRootDirectory(t *testing.T) {
 }
 
 func TestReadOnlyNoFilesCreated(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, snapshot := range []bool{false, true} {
 		t.Run(fmt.Sprintf("snapshot=%v", snapshot), func(t *testing.T) {
@@ -544,6 +552,7 @@ func writeFASTAFile(t *testing.T, d, rel string, width int, seqs map[string]stri
 }
 
 func TestStoredBytesExactly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := sampleCopy(t)
 	long := strings.Repeat("acgtNNnn*", 20000) // 180,000 bytes, several blocks
@@ -587,6 +596,7 @@ func TestStoredBytesExactly(t *testing.T) {
 }
 
 func TestNamespaceAliasesUsesPartialIndex(t *testing.T) {
+	t.Parallel()
 	inst := openSample(t)
 	defer inst.Close()
 	plan, err := explain(context.Background(), inst.aliasDB, namespaceAliasesSQL, "test")
@@ -600,6 +610,7 @@ func TestNamespaceAliasesUsesPartialIndex(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
+	t.Parallel()
 	inst := openSample(t)
 	defer inst.Close()
 	s, err := inst.Stats(context.Background())
@@ -623,6 +634,7 @@ func TestStats(t *testing.T) {
 }
 
 func TestFilePoolBound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	inst, err := Open(ctx, testutil.SampleInstance(), Options{MaxOpenFiles: 1, BlockCache: bgzf.NewBlockCache(1)})
 	if err != nil {
@@ -659,6 +671,7 @@ func TestFilePoolBound(t *testing.T) {
 	}
 }
 
+// TestReadSequenceAllocs stays serial: it counts allocations.
 func TestReadSequenceAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items under the race detector, so allocations are not meaningful")
@@ -694,6 +707,7 @@ func TestReadSequenceAllocs(t *testing.T) {
 }
 
 func TestCanceledContext(t *testing.T) {
+	t.Parallel()
 	inst := openSample(t)
 	defer inst.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -710,6 +724,7 @@ func TestCanceledContext(t *testing.T) {
 }
 
 func TestParseAdded(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string // RFC3339Nano, "" = error
@@ -740,6 +755,7 @@ func TestParseAdded(t *testing.T) {
 }
 
 func TestCheckRelpath(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{chrIRel, "a.fa.bgz", "2016/0824/045923/1472014763.7728612.fa.bgz", "x y/z.fa.bgz"} {
 		if err := CheckRelpath(ok); err != nil {
 			t.Errorf("CheckRelpath(%q) = %v", ok, err)

@@ -12,6 +12,7 @@ import (
 // steps through StoreAliases (sequences stored first, some committed and
 // some staged) and checks the rows and the refusals.
 func TestStoreAliases(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, dir := newTestWriter(t, WriterOptions{})
 	const q1, q2 = "aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2", "bsoUMlD3TrEtlh9Dt1iT29mzfkwwFUDr"

@@ -107,6 +107,7 @@ func hotJournal(dir string) bool {
 	return false
 }
 
+// TestWriterKill stays serial: it kills its helper after a chosen time.
 func TestWriterKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")

@@ -31,6 +31,7 @@ func sqlite3Out(t testing.TB, db string, args ...string) string {
 }
 
 func TestCreateInstanceMatchesPythonSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "master")
 	if err := CreateInstance(ctx, dir); err != nil {
@@ -93,6 +94,7 @@ func newTestWriter(t testing.TB, opts WriterOptions) (*Writer, string) {
 }
 
 func TestWriterRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	samtools := testutil.RequireTool(t, "samtools")
 	bgzip := testutil.RequireTool(t, "bgzip")
@@ -247,6 +249,7 @@ func TestWriterRoundTrip(t *testing.T) {
 }
 
 func TestWriterMatchesBgzipIndexes(t *testing.T) {
+	t.Parallel()
 	// The .fai we write equals samtools' own, and the .gzi equals what
 	// "bgzip -r" (htslib) rebuilds from our file.
 	ctx := context.Background()
@@ -284,6 +287,7 @@ func TestWriterMatchesBgzipIndexes(t *testing.T) {
 }
 
 func TestWriterPysam(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import pysam").Run(); err != nil {
@@ -360,6 +364,7 @@ func TestWriterConformance(t *testing.T) {
 }
 
 func TestWriterBadInputAndRollback(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, dir := newTestWriter(t, WriterOptions{})
 	for _, bad := range []string{"AC-GT", "AC GT", "ACGT\n", "AC1"} {
@@ -395,6 +400,7 @@ func TestWriterBadInputAndRollback(t *testing.T) {
 }
 
 func TestWriterLock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, dir := newTestWriter(t, WriterOptions{})
 	_, err := OpenWriter(ctx, dir, WriterOptions{})
@@ -414,6 +420,7 @@ func TestWriterLock(t *testing.T) {
 }
 
 func TestWriterConcurrentReads(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, _ := newTestWriter(t, WriterOptions{MaxPendingSequences: 5})
 	done := make(chan struct{})
@@ -460,6 +467,7 @@ func TestWriterConcurrentReads(t *testing.T) {
 }
 
 func TestSnapshotAndUpdateLatest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, dir := newTestWriter(t, WriterOptions{})
 	if _, err := w.Store(ctx, []byte("SMELLASSWEET"), []repo.NSAlias{{Namespace: "en", Alias: "rose"}}); err != nil {
@@ -531,6 +539,7 @@ func TestSnapshotAndUpdateLatest(t *testing.T) {
 }
 
 func TestWriterPyTime(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ns   int64
 		want string
@@ -551,6 +560,7 @@ func timeFromNanos(ns int64) time.Time { return time.Unix(0, ns) }
 
 // A snapshot is never written to, even by root, who could.
 func TestWriterRefusesSnapshot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := t.TempDir()
 	master := filepath.Join(root, "master")
@@ -575,6 +585,7 @@ func TestWriterRefusesSnapshot(t *testing.T) {
 
 // init works with a relative directory, and a failed init leaves nothing
 // behind, so it can be run again.
+// It stays serial: it changes directory.
 func TestCreateInstanceRelativeAndCleanup(t *testing.T) {
 	ctx := context.Background()
 	t.Chdir(t.TempDir())

@@ -32,8 +32,10 @@ func loadDir(t *testing.T, dir string) *memsource.Source {
 // instance it was loaded from, collections included, whether they are
 // stored through StoreCollection or copied by Load.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("Stored", func(t *testing.T) {
+		t.Parallel()
 		repotest.Run(t, func(t *testing.T) repo.Source {
 			s := loadDir(t, testutil.SampleInstance())
 			if err := repotest.StoreSampleCollections(ctx, s); err != nil {
@@ -44,6 +46,7 @@ func TestConformance(t *testing.T) {
 		})
 	})
 	t.Run("Loaded", func(t *testing.T) {
+		t.Parallel()
 		s := loadDir(t, sampleinst.WithCollections(t))
 		repotest.RunCollections(t, s)
 	})

@@ -95,6 +95,8 @@ func sameCollection(a, b repo.Collection) bool {
 // by digest, the moved name, listing order and fields, not-found errors,
 // and that every digest is repo.Collection.Digest of the arrays returned.
 // Run it after the source's Run, or on its own; it does not close src.
+// Unlike Run's, its questions are serial subtests: they are done when
+// RunCollections returns, so the caller may close src right after.
 func RunCollections(t *testing.T, src repo.Source) {
 	t.Helper()
 	ctx := context.Background()

@@ -51,6 +51,12 @@ type Caps struct {
 // closes it at the end. Questions a source answers with repo.ErrUnsupported
 // (enumerating namespaces or sequences) are skipped, not failed. Run is
 // RunWith with the zero Caps.
+//
+// The questions are parallel subtests of t: they run after the function
+// that called Run returns, and before t's cleanups. Whatever the source
+// needs (a server, a directory, an inner source) must therefore be
+// released with t.Cleanup, not defer, and code after Run in the same
+// function runs before the questions are asked.
 func Run(t *testing.T, open func(t *testing.T) repo.Source) {
 	t.Helper()
 	RunWith(t, open, Caps{})
@@ -80,18 +86,30 @@ func RunWith(t *testing.T, open func(t *testing.T) repo.Source, caps Caps) {
 	}
 	c := &checker{src: src, caps: caps}
 
-	t.Run("Digests", func(t *testing.T) { testDigests(t, full) })
-	t.Run("KnownSlices", func(t *testing.T) { testKnownSlices(t, src) })
-	t.Run("Coordinates", func(t *testing.T) { testCoordinates(t, src, full) })
-	t.Run("ReadSequence", func(t *testing.T) { testReadSequence(t, src, full) })
-	t.Run("Info", c.testInfo)
-	t.Run("Resolve", c.testResolve)
-	t.Run("FindAliases", c.testFindAliases)
-	t.Run("Aliases", c.testAliases)
-	t.Run("NamespaceAliases", c.testNamespaceAliases)
-	t.Run("Namespaces", func(t *testing.T) { testNamespaces(t, src) })
-	t.Run("Sequences", c.testSequences)
-	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, src, full) })
+	// The questions only read src, so they run in parallel with each
+	// other; src is closed by the cleanup above, after the last of them.
+	for _, q := range []struct {
+		name string
+		ask  func(t *testing.T)
+	}{
+		{"Digests", func(t *testing.T) { testDigests(t, full) }},
+		{"KnownSlices", func(t *testing.T) { testKnownSlices(t, src) }},
+		{"Coordinates", func(t *testing.T) { testCoordinates(t, src, full) }},
+		{"ReadSequence", func(t *testing.T) { testReadSequence(t, src, full) }},
+		{"Info", c.testInfo},
+		{"Resolve", c.testResolve},
+		{"FindAliases", c.testFindAliases},
+		{"Aliases", c.testAliases},
+		{"NamespaceAliases", c.testNamespaceAliases},
+		{"Namespaces", func(t *testing.T) { testNamespaces(t, src) }},
+		{"Sequences", c.testSequences},
+		{"Concurrent", func(t *testing.T) { testConcurrent(t, src, full) }},
+	} {
+		t.Run(q.name, func(t *testing.T) {
+			t.Parallel()
+			q.ask(t)
+		})
+	}
 }
 
 // checker asks the questions whose checks depend on the source's Caps.

@@ -43,24 +43,36 @@ type WriterStore struct {
 // their history, concurrent Stores, copies by package copier interrupted
 // and resumed, and, for a repo.CollectionWriter, staged collections.
 // Every case calls newStore for a fresh, empty store.
+//
+// The cases run as parallel subtests of t, each on its own store, except
+// FailedCommit, which runs alone before the others start, so FailCommits
+// may refuse commits server-wide until the test's cleanup. The calls of
+// newStore come one at a time, in the order of the cases; what the
+// stores need must be released with t.Cleanup, not defer, since the
+// parallel cases run after the function that called RunWriter returns.
 func RunWriter(t *testing.T, newStore func(t *testing.T) WriterStore) {
 	t.Helper()
 	for _, c := range []struct {
-		name string
-		run  func(t *testing.T, s *writerCase)
+		name  string
+		run   func(t *testing.T, s *writerCase)
+		alone bool // FailCommits may reach past its store (a server-wide setting)
 	}{
-		{"Staging", testStaging},
-		{"CloseDiscards", testCloseDiscards},
-		{"Rejected", testRejected},
-		{"Idempotent", testIdempotent},
-		{"Repoint", testRepoint},
-		{"FailedCommit", testFailedCommit},
-		{"Concurrent", testConcurrentStores},
-		{"ResumedCopy", testResumedCopy},
-		{"Collections", testCollectionWriter},
+		{"Staging", testStaging, false},
+		{"CloseDiscards", testCloseDiscards, false},
+		{"Rejected", testRejected, false},
+		{"Idempotent", testIdempotent, false},
+		{"Repoint", testRepoint, false},
+		{"FailedCommit", testFailedCommit, true},
+		{"Concurrent", testConcurrentStores, false},
+		{"ResumedCopy", testResumedCopy, false},
+		{"Collections", testCollectionWriter, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			c.run(t, &writerCase{WriterStore: newStore(t), ctx: context.Background()})
+			store := newStore(t)
+			if !c.alone {
+				t.Parallel()
+			}
+			c.run(t, &writerCase{WriterStore: store, ctx: context.Background()})
 		})
 	}
 }
