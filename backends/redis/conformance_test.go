@@ -85,29 +85,24 @@ func loadSample(t testing.TB, srvURL string, exact bool) string {
 	return loc
 }
 
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	runConformance(t, redistest.Start(t).URL())
-}
-
-func TestConformanceCluster(t *testing.T) {
-	t.Parallel()
-	runConformance(t, redistest.StartCluster(t).URL())
-}
-
-func TestWriterConformance(t *testing.T) {
+// TestBackend runs every conformance suite through the Factory on a
+// single server: the Source and collection suites on an exact copy of the
+// sample, the Writer suite on new prefixes. Commits are made to fail by
+// refusing HSET, which discards the commit's MULTI whole.
+func TestBackend(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	runWriterConformance(t, srv.URL(), func(t *testing.T) {
-		// HSET refused: the commit's MULTI is discarded whole.
+	runBackend(t, srv.URL(), func(t *testing.T, _ string) {
 		acl(t, srv, "-hset")
 		t.Cleanup(func() { acl(t, srv, "+hset") })
 	})
 }
 
-func TestWriterConformanceCluster(t *testing.T) {
+// TestBackendCluster is TestBackend on Redis Cluster, where a refused
+// command only partly applies a commit: no FailedCommit case.
+func TestBackendCluster(t *testing.T) {
 	t.Parallel()
-	runWriterConformance(t, redistest.StartCluster(t).URL(), nil)
+	runBackend(t, redistest.StartCluster(t).URL(), nil)
 }
 
 // acl changes the permissions of srv's default user.
@@ -118,41 +113,18 @@ func acl(t *testing.T, srv *redistest.Server, rule string) {
 	}
 }
 
-// runWriterConformance runs the repo.Writer contract suite on the Redis at
-// srvURL, each case under a new prefix with a part size small enough that
-// sequences span several parts; failCommits makes its commits fail.
-func runWriterConformance(t *testing.T, srvURL string, failCommits func(t *testing.T)) {
+// runBackend runs repotest.RunBackend on the Redis at srvURL, each store
+// under a new prefix with a part size small enough that sequences span
+// several parts; failCommits makes its commits fail.
+func runBackend(t *testing.T, srvURL string, failCommits func(t *testing.T, loc string)) {
 	t.Helper()
-	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
-		u, err := url.Parse(fmt.Sprintf("%s?prefix=w%d&part_size=301", srvURL, rand.Int64()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return repotest.WriterStore{
-			OpenWriter: func(t *testing.T) repo.Writer {
-				w, err := OpenWriter(context.Background(), u)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return w
-			},
-			OpenSource:  func(t *testing.T) (repo.Source, error) { return Open(context.Background(), u) },
-			FailCommits: failCommits,
-		}
-	})
-}
-
-// runConformance loads the sample exactly into the Redis at srvURL and runs
-// the shared Source conformance suite on it.
-func runConformance(t *testing.T, srvURL string) {
-	t.Helper()
-	loc := loadSample(t, srvURL, true)
-	repotest.Run(t, func(t *testing.T) repo.Source {
-		src, err := repotest.OpenVia(context.Background(), Factory{}, loc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src
+	repotest.RunBackend(t, repotest.Backend{
+		Factory: Factory{},
+		Sample:  func(t *testing.T) repo.Source { return openSample(t) },
+		NewLocation: func(t *testing.T) string {
+			return fmt.Sprintf("%s?prefix=w%d&part_size=301", srvURL, rand.Int64())
+		},
+		FailCommits: failCommits,
 	})
 }
 

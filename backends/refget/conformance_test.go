@@ -1,35 +1,23 @@
 package refget
 
 import (
-	"context"
-	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/seqfs/seqfs/repo"
 	"github.com/seqfs/seqfs/repo/repotest"
 )
 
-// conformanceFacade returns an open function for repotest that starts a
-// real seqfs REST server over the sample on loopback and opens the façade
-// of the given scheme ("refget" or "seqrepo") on it.
-func conformanceFacade(kind string) func(t *testing.T) repo.Source {
-	return func(t *testing.T) repo.Source {
+// facadeLocation returns a function for repotest.Backend that starts a
+// real seqfs REST server over the sample on loopback and returns the URL
+// of the façade of the given kind ("refget" or "seqrepo") on it.
+func facadeLocation(kind string) func(t *testing.T) string {
+	return func(t *testing.T) string {
 		t.Helper()
-		srv := startServer(t, nil)
-		raw := kind + "+http://" + strings.TrimPrefix(srv.URL, "http://")
+		loc := kind + "+http://" + strings.TrimPrefix(startServer(t, nil).URL, "http://")
 		if kind == "seqrepo" {
-			raw += "/seqrepo"
+			loc += "/seqrepo"
 		}
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := Open(context.Background(), u)
-		if err != nil {
-			t.Fatalf("Open(%s): %v", raw, err)
-		}
-		return s // repotest closes it
+		return loc
 	}
 }
 
@@ -50,10 +38,14 @@ func conformanceFacade(kind string) func(t *testing.T) repo.Source {
 //     still resolves through the server).
 func TestConformanceRefget(t *testing.T) {
 	t.Parallel()
-	repotest.RunWith(t, conformanceFacade("refget"), repotest.Caps{
-		ExactQueriesOnly:  true,
-		NoAlphabetOrAdded: true,
-		MissingNamespaces: []string{"SHA1", "SEGUID"},
+	repotest.RunBackend(t, repotest.Backend{
+		Factory:        Factory{},
+		SampleLocation: facadeLocation("refget"),
+		Caps: repotest.Caps{
+			ExactQueriesOnly:  true,
+			NoAlphabetOrAdded: true,
+			MissingNamespaces: []string{"SHA1", "SEGUID"},
+		},
 	})
 }
 
@@ -66,7 +58,9 @@ func TestConformanceRefget(t *testing.T) {
 // alias containing ':' is only found with its namespace given.
 func TestConformanceSeqrepoREST(t *testing.T) {
 	t.Parallel()
-	repotest.RunWith(t, conformanceFacade("seqrepo"), repotest.Caps{
-		ExactQueriesOnly: true,
+	repotest.RunBackend(t, repotest.Backend{
+		Factory:        Factory{},
+		SampleLocation: facadeLocation("seqrepo"),
+		Caps:           repotest.Caps{ExactQueriesOnly: true},
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/seqfs/seqfs/backends/s3"
 	"github.com/seqfs/seqfs/backends/seqrepo"
 	"github.com/seqfs/seqfs/internal/s3test"
+	"github.com/seqfs/seqfs/internal/sampleinst"
 	"github.com/seqfs/seqfs/internal/testutil"
 	"github.com/seqfs/seqfs/repo"
 	"github.com/seqfs/seqfs/repo/repotest"
@@ -79,24 +80,23 @@ func openURL(t *testing.T, u string) repo.Source {
 	return src
 }
 
-// TestWriterConformance runs the repo.Writer contract suite on the S3
-// writer, each case under a new prefix.
-func TestWriterConformance(t *testing.T) {
+// TestBackend runs every conformance suite through the Factory: the Source
+// and collection suites on an upload of the sample holding the sample
+// collections, the Writer suite on new prefixes.
+func TestBackend(t *testing.T) {
 	startS3(t)
 	n := 0
-	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
-		n++
-		u := fmt.Sprintf("s3://seqrepo/writer%d/master", n)
-		return repotest.WriterStore{
-			OpenWriter: func(t *testing.T) repo.Writer {
-				w, err := s3.OpenWriter(context.Background(), u, envConfig())
-				if err != nil {
-					t.Fatal(err)
-				}
-				return w
-			},
-			OpenSource: func(t *testing.T) (repo.Source, error) { return openEnv(context.Background(), u) },
-		}
+	repotest.RunBackend(t, repotest.Backend{
+		Factory:  s3.Factory{},
+		Settings: repo.Settings{s3.SettingEndpoint: envConfig().Endpoint},
+		SampleLocation: func(t *testing.T) string {
+			return upload(t, sampleinst.WithCollections(t), "backend/master")
+		},
+		SampleCollections: true,
+		NewLocation: func(t *testing.T) string {
+			n++ // RunWriter asks for its stores one at a time
+			return fmt.Sprintf("s3://seqrepo/writer%d/master", n)
+		},
 	})
 }
 
@@ -105,10 +105,6 @@ func TestWriterConformance(t *testing.T) {
 func TestS3Sample(t *testing.T) {
 	startS3(t)
 	u := upload(t, testutil.SampleInstance(), "2019/master")
-	t.Run("Conformance", func(t *testing.T) {
-		t.Parallel()
-		repotest.Run(t, func(t *testing.T) repo.Source { return openURL(t, u) })
-	})
 	t.Run("SameAsLocal", func(t *testing.T) {
 		t.Parallel()
 		remote := openURL(t, u)
@@ -314,10 +310,6 @@ func TestHTTPSample(t *testing.T) {
 	root := testutil.SampleRoot()
 	srv, _ := rangeServer(t, root)
 	u := srv.URL + "/master"
-	t.Run("Conformance", func(t *testing.T) {
-		t.Parallel()
-		repotest.Run(t, func(t *testing.T) repo.Source { return openURL(t, u) })
-	})
 	t.Run("SameAsLocal", func(t *testing.T) {
 		t.Parallel()
 		remote := openURL(t, u)

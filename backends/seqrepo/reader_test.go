@@ -64,17 +64,6 @@ func TestConformanceTinyLimits(t *testing.T) {
 	})
 }
 
-func TestConformanceViaRegistry(t *testing.T) {
-	t.Parallel()
-	repotest.Run(t, func(t *testing.T) repo.Source {
-		src, err := repotest.OpenVia(context.Background(), Factory{}, "file://"+testutil.SampleInstance())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src
-	})
-}
-
 // copyTree copies the sample instance (or any dir) to dst, writable.
 func copyTree(t testing.TB, src, dst string) {
 	t.Helper()

@@ -337,29 +337,22 @@ for name in sorted(fa.references):
 	}
 }
 
-// TestWriterConformance runs the repo.Writer contract suite, each case on
-// a new, empty instance.
-func TestWriterConformance(t *testing.T) {
+// TestBackend runs every conformance suite through the Factory: the Source
+// and collection suites on a copy of the sample holding the sample
+// collections (the SeqRepo writer stamps sequences with the time of the
+// copy, so the sample is not re-written), the Writer suite on new
+// instances, whose commits are made to fail by a trigger.
+func TestBackend(t *testing.T) {
 	t.Parallel()
-	repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
-		dir := filepath.Join(t.TempDir(), "master")
-		if err := CreateInstance(context.Background(), dir); err != nil {
-			t.Fatal(err)
-		}
-		return repotest.WriterStore{
-			OpenWriter: func(t *testing.T) repo.Writer {
-				w, err := OpenWriter(context.Background(), dir, WriterOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return w
-			},
-			OpenSource: func(t *testing.T) (repo.Source, error) { return Open(context.Background(), dir, Options{}) },
-			FailCommits: func(t *testing.T) {
-				execDB(t, AliasesDBPath(dir), `create trigger refuse before insert on seqalias begin select raise(abort, 'refused by test'); end`)
-			},
-			AtomicCommit: true,
-		}
+	repotest.RunBackend(t, repotest.Backend{
+		Factory:           Factory{},
+		SampleLocation:    func(t *testing.T) string { return "file://" + sampleWithCollections(t) },
+		SampleCollections: true,
+		NewLocation:       func(t *testing.T) string { return filepath.Join(t.TempDir(), "master") },
+		FailCommits: func(t *testing.T, loc string) {
+			execDB(t, AliasesDBPath(loc), `create trigger refuse before insert on seqalias begin select raise(abort, 'refused by test'); end`)
+		},
+		AtomicCommit: true,
 	})
 }
 

@@ -2,30 +2,27 @@
 // layer) runs against the bundled sample data (testdata/yeast-phix-2019),
 // plus shared benchmarks so sources compare on one table.
 //
-// A backend's test opens a source holding exactly the sample instance and
-// calls Run:
+// A backend runs every suite that applies to it with one call,
+// RunBackend, through its repo.Factory: the Source suite (Run) on a store
+// holding the sample, RunCollections when the store keeps collections,
+// and, for a writable backend, RunWriter (the repo.Writer contract) on new
+// stores:
 //
-//	func TestConformance(t *testing.T) {
-//		repotest.Run(t, func(t *testing.T) repo.Source { return openSample(t) })
-//	}
-//
-// A source that legitimately cannot answer some questions (a network
-// façade that only resolves exact identifiers, say) calls RunWith and
-// declares its limits in Caps; every check the Caps do not relax stays
-// strict, and relaxed questions must still never get a wrong answer.
-//
-// A writable backend also runs RunWriter, the repo.Writer contract suite,
-// on fresh empty stores of its own:
-//
-//	func TestWriterConformance(t *testing.T) {
-//		repotest.RunWriter(t, func(t *testing.T) repotest.WriterStore {
-//			dir := newEmptyStore(t)
-//			return repotest.WriterStore{
-//				OpenWriter: func(t *testing.T) repo.Writer { return openWriter(t, dir) },
-//				OpenSource: func(t *testing.T) (repo.Source, error) { return open(dir) },
-//			}
+//	func TestBackend(t *testing.T) {
+//		repotest.RunBackend(t, repotest.Backend{
+//			Factory:     mybackend.Factory{},
+//			Sample:      openBundledSample,
+//			NewLocation: func(t *testing.T) string { return newEmptyStore(t) },
 //		})
 //	}
+//
+// A layer (cache, federation) or another source without a factory calls
+// Run directly with a function that opens a source holding exactly the
+// sample. A source that legitimately cannot answer some questions (a
+// network façade that only resolves exact identifiers, say) calls RunWith,
+// or gives Backend.Caps, and declares its limits in Caps; every check the
+// Caps do not relax stays strict, and relaxed questions must still never
+// get a wrong answer.
 //
 // SameSource compares two sources question by question (a copy with its
 // original, one backend with another), and CheckWhole checks what a
