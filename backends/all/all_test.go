@@ -11,30 +11,30 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
-// TestRegistry checks that the built-in list is consistent and that each
-// scheme reaches its backend.
+// TestRegistry checks that the built-in list is consistent: every scheme
+// reaches its backend and every setting is offered.
 func TestRegistry(t *testing.T) {
 	t.Parallel()
 	r := all.Registry()
-	want := []string{"file", "http", "https", "redis", "redis+cluster", "redis+sentinel", "redis+unix", "refget+http", "refget+https",
-		"rediss", "rediss+cluster", "rediss+sentinel", "s3", "seqrepo+http", "seqrepo+https"}
-	got := r.Schemes()
-	for _, s := range want {
-		if f, _, err := r.Factory(s + "://h/x"); err != nil || f == nil {
-			t.Errorf("scheme %s: %v", s, err)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("schemes %v, want %d of them", got, len(want))
-	}
-	names := map[string]bool{}
+	settings := map[string]bool{}
 	for _, s := range r.Settings() {
-		names[s.Name] = true
+		settings[s.Name] = true
 	}
-	for _, n := range []string{"s3-endpoint", "s3-region", "s3-stats"} {
-		if !names[n] {
-			t.Errorf("setting %s missing from %v", n, r.Settings())
+	for _, f := range all.Factories() {
+		for _, s := range f.Schemes() {
+			got, _, err := r.Factory(s + "://h/x")
+			if err != nil || got.Name() != f.Name() {
+				t.Errorf("scheme %s: %v, %v; want backend %s", s, got, err, f.Name())
+			}
 		}
+		for _, s := range f.Settings() {
+			if !settings[s.Name] {
+				t.Errorf("setting %s of %s missing from the registry", s.Name, f.Name())
+			}
+		}
+	}
+	if f, _, err := r.Factory("/plain/path"); err != nil || f.Name() != "seqrepo" {
+		t.Errorf("a plain path opens with %v, %v; want seqrepo", f, err)
 	}
 }
 
