@@ -47,6 +47,8 @@ func TestParseMountHelper(t *testing.T) {
 			want: "--source SRC --cache-dir /var/cache/seqfs --cache-size 2G -v mount --allow-other --default-permissions --line-width 70 --cache-timeout 1h /mnt", log: "syslog"},
 		{name: "more sources and log file", opts: "source=redis://h:6379/0,prefer_first,log=/var/log/seqfs.log,verbose=2",
 			want: "--source SRC --source redis://h:6379/0 --prefer-first -v -v mount /mnt", log: "/var/log/seqfs.log"},
+		{name: "backend settings", opts: "s3_endpoint=http://127.0.0.1:9000,s3_stats",
+			want: "--source SRC --s3-endpoint http://127.0.0.1:9000 --s3-stats -v mount /mnt", log: "syslog"},
 		{name: "escaped comma", opts: `source=https://h/a\,b`, want: "--source SRC --source https://h/a,b -v mount /mnt", log: "syslog"},
 		{name: "foreground with die_with_parent", opts: "foreground,die_with_parent,log=stderr,verbose=0",
 			want: "--source SRC mount --die-with-parent /mnt", foreground: true, log: "stderr"},
