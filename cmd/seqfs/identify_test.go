@@ -9,6 +9,7 @@ import (
 )
 
 func TestDescribeCollection(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		names []string
 		want  string
@@ -29,6 +30,7 @@ func TestDescribeCollection(t *testing.T) {
 }
 
 func TestIdentifyOne(t *testing.T) {
+	t.Parallel()
 	ids := []string{"iYtREV555dUFKg2_agSJW6suquUyPpMw", "YBbVX0dLKG1ieEDCiMmkrTZFt_Z5Vdaj", "AcLxtBuKEPk_7PGE_H4dGElwZHCujwH6",
 		"2YnepKM7OkBoOrKmvHbGqguVfF9amCST", "lwDyBi432Py-7xnAISyQlnlhWDEaBPv2"}
 	stored := repo.Collection{Names: []string{"chr1", "chr2", "chr3"}, SeqIDs: ids[:3], Lengths: []int64{8, 4, 4}}

@@ -14,6 +14,7 @@ import (
 )
 
 func TestCollectionStem(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ path, want string }{
 		{"genome.fa", "genome"},
 		{"/data/GRCh38.fasta.gz", "GRCh38"},

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseRsyncListing(t *testing.T) {
+	t.Parallel()
 	listing := "drwxr-xr-x          4,096 2024/12/20 04:12:34 .\n" +
 		"drwxr-xr-x          4,096 2024/02/20 10:00:00 2024-02-20\n" +
 		"drwxr-xr-x             96 2024/12/20 04:12:34 2024-12-20\r\n" +
@@ -27,6 +28,7 @@ func TestParseRsyncListing(t *testing.T) {
 }
 
 func TestRsyncModule(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ host, sub, want string }{
 		{"dl.biocommons.org", "", "dl.biocommons.org::seqrepo"},
 		{"dl.biocommons.org", "2024-12-20/", "dl.biocommons.org::seqrepo/2024-12-20/"},
@@ -56,6 +58,7 @@ func FuzzParseRsyncListing(f *testing.F) {
 }
 
 func TestDaemonFDs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		dir           string
 		ready, fuseFD int

@@ -18,6 +18,9 @@ import (
 	"github.com/seqfs/seqfs/repo"
 )
 
+// Tests that run the CLI in-process (runRead, newApp) stay serial:
+// urfave/cli writes to its package-level help flag on every run.
+
 // runRead runs the CLI in-process and returns stdout, stderr (as main
 // would print it) and the exit code.
 func runRead(t *testing.T, args ...string) (string, string, int) {
@@ -288,6 +291,7 @@ func TestInfoExact(t *testing.T) {
 }
 
 func TestMetadataJSONEscaping(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"plain":        `"plain"`,
 		`q"b\s/`:       `"q\"b\\s/"`,
@@ -437,6 +441,7 @@ func TestExportAliasesExact(t *testing.T) {
 }
 
 func TestAliasLine(t *testing.T) {
+	t.Parallel()
 	rec := func(ns, a string) repo.Alias { return repo.Alias{SeqID: "x", Namespace: ns, Alias: a, Current: true} }
 	recs := repo.ExpandTranslations([]repo.Alias{rec("MD5", "m"), rec("NCBI", "NM_1.1"), rec("SEGUID", "s"), rec("VMC", "GS_x")})
 	want := "GA4GH:SQ.x\tMD5:m\tNCBI:NM_1.1\tSEGUID:s\tga4gh:SQ.x\trefseq:NM_1.1\tsha512t24u:x\n"
