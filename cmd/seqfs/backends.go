@@ -33,7 +33,7 @@ func backendSettings(c *cli.Context) repo.Settings {
 	out := repo.Settings{}
 	for _, s := range registry.Settings() {
 		for _, ctx := range c.Lineage() {
-			if ctx.Command == nil && ctx.App == nil || !ctx.IsSet(s.Name) {
+			if ctx.App == nil || !ctx.IsSet(s.Name) { // the empty context at the root of the lineage has no App
 				continue
 			}
 			if s.Bool {
