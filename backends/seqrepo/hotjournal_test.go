@@ -18,19 +18,25 @@ import (
 	"github.com/seqfs/seqfs/internal/testutil"
 )
 
-// killInsideCommit runs TestWriterKillHelper on dir and kills it with
-// SIGKILL the moment SQLite starts writing pages to aliases.sqlite3
-// (watched with inotify): the writer keeps uncommitted pages in memory, so
-// that happens only inside a commit, after the super-journal and the
-// journals are synced. It reports whether the kill left a hot journal
-// behind (it landed before the commit point).
-func killInsideCommit(t *testing.T, dir string, seed int) bool {
+// killWriterUntil runs TestWriterKillHelper on the instance at dir with
+// seeds 0 to 9, killing each run with kill, until landed reports that the
+// kill hit the moment wanted (where, for messages); after a miss a writer
+// recovers the instance. No hit in ten runs fails the test.
+func killWriterUntil(t *testing.T, dir, where string, kill func(cmd *exec.Cmd), landed func() bool) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestWriterKillHelper$")
-	cmd.Env = append(os.Environ(), "SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", seed))
-	testutil.KillOnFirstWrite(t, cmd, AliasesDBPath(dir), 60*time.Second)
-	supers, _ := filepath.Glob(filepath.Join(dir, AliasesDBFile+"-mj*"))
-	return len(supers) > 0 && journalSynced(AliasesDBPath(dir))
+	for attempt := range 10 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriterKillHelper$")
+		cmd.Env = append(os.Environ(), "SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", attempt))
+		kill(cmd)
+		if landed() {
+			return
+		}
+		t.Logf("attempt %d: the kill missed %s; recovering and trying again", attempt, where)
+		if w, err := OpenWriter(context.Background(), dir, WriterOptions{}); err == nil {
+			w.Close()
+		}
+	}
+	t.Fatalf("no kill landed %s in 10 attempts", where)
 }
 
 // journalSynced reports whether the journal of db starts with SQLite's
@@ -80,20 +86,17 @@ func TestReadersAfterKillInsideCommit(t *testing.T) {
 	if err := CreateInstance(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	hit := false
-	for attempt := range 10 {
-		if killInsideCommit(t, dir, attempt) {
-			hit = true
-			break
-		}
-		t.Logf("attempt %d: the kill missed the commit; recovering and trying again", attempt)
-		if w, err := OpenWriter(ctx, dir, WriterOptions{}); err == nil {
-			w.Close()
-		}
-	}
-	if !hit {
-		t.Fatal("no kill landed inside a commit in 10 attempts")
-	}
+	// SIGKILL the moment SQLite starts writing pages to aliases.sqlite3
+	// (inotify): the writer keeps uncommitted pages in memory, so that
+	// happens only inside a commit, after the super-journal and the
+	// journals are synced. A hot journal left behind means the kill landed
+	// before the commit point.
+	killWriterUntil(t, dir, "inside a commit", func(cmd *exec.Cmd) {
+		testutil.KillOnFirstWrite(t, cmd, AliasesDBPath(dir), 60*time.Second)
+	}, func() bool {
+		supers, _ := filepath.Glob(filepath.Join(dir, AliasesDBFile+"-mj*"))
+		return len(supers) > 0 && journalSynced(AliasesDBPath(dir))
+	})
 
 	// The fault of the issue: a plain read-only connection fails.
 	db, err := openReadOnlyDB(ctx, AliasesDBPath(dir), false)
@@ -185,22 +188,12 @@ func TestReadersAfterKillAtCommitPoint(t *testing.T) {
 	if err := CreateInstance(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	hit := false
-	for attempt := 0; attempt < 10 && !hit; attempt++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestWriterKillHelper$")
-		cmd.Env = append(os.Environ(), "SEQFS_KILL_DIR="+dir, fmt.Sprint("SEQFS_KILL_SEED=", attempt))
+	killWriterUntil(t, dir, "between the commit point and the journals' deletion", func(cmd *exec.Cmd) {
 		testutil.KillOnEvent(t, cmd, dir, syscall.IN_DELETE, 60*time.Second)
+	}, func() bool {
 		supers, _ := filepath.Glob(filepath.Join(dir, AliasesDBFile+"-mj*"))
-		hit = len(supers) == 0 && journalSynced(AliasesDBPath(dir))
-		if !hit {
-			if w, err := OpenWriter(ctx, dir, WriterOptions{}); err == nil {
-				w.Close()
-			}
-		}
-	}
-	if !hit {
-		t.Fatal("no kill landed between the commit point and the journals' deletion in 10 attempts")
-	}
+		return len(supers) == 0 && journalSynced(AliasesDBPath(dir))
+	})
 	db, err := openReadOnlyDB(ctx, AliasesDBPath(dir), false)
 	if err == nil {
 		db.Close()
