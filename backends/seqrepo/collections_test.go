@@ -281,14 +281,8 @@ func checkCollectionsConsistent(t *testing.T, dir string) int {
 // TestCollectionsKill stays serial: it kills its helper after a chosen
 // time.
 func TestCollectionsKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
-	}
+	dir := newKillTestInstance(t)
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "master")
-	if err := CreateInstance(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
 	r := rand.New(rand.NewSource(time.Now().UnixNano()))
 	prev := 0
 	for round := range 4 {

@@ -78,14 +78,8 @@ func fileSums(t *testing.T, dir string) map[string][32]byte {
 // writing anything, and that it is the state SQLite's own rollback gives.
 // It stays serial: the kill races the writer.
 func TestReadersAfterKillInsideCommit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
-	}
+	dir := newKillTestInstance(t)
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "master")
-	if err := CreateInstance(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
 	// SIGKILL the moment SQLite starts writing pages to aliases.sqlite3
 	// (inotify): the writer keeps uncommitted pages in memory, so that
 	// happens only inside a commit, after the super-journal and the
@@ -180,14 +174,8 @@ func TestReadersAfterKillInsideCommit(t *testing.T) {
 // readers must see.
 // It stays serial: the kill races the writer.
 func TestReadersAfterKillAtCommitPoint(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
-	}
+	dir := newKillTestInstance(t)
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "master")
-	if err := CreateInstance(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
 	killWriterUntil(t, dir, "between the commit point and the journals' deletion", func(cmd *exec.Cmd) {
 		testutil.KillOnEvent(t, cmd, dir, syscall.IN_DELETE, 60*time.Second)
 	}, func() bool {

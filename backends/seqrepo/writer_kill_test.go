@@ -96,6 +96,20 @@ func checkConsistent(t *testing.T, dir string) (nseq int) {
 	return nseq
 }
 
+// newKillTestInstance skips a (slow) kill test under -short and returns a
+// new, empty instance for it.
+func newKillTestInstance(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	dir := filepath.Join(t.TempDir(), "master")
+	if err := CreateInstance(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // hotJournal reports whether a rollback journal is left next to either
 // database.
 func hotJournal(dir string) bool {
@@ -109,14 +123,8 @@ func hotJournal(dir string) bool {
 
 // TestWriterKill stays serial: it kills its helper after a chosen time.
 func TestWriterKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
-	}
+	dir := newKillTestInstance(t)
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "master")
-	if err := CreateInstance(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
 	r := rand.New(rand.NewSource(time.Now().UnixNano()))
 	prev := 0
 	for round := range 6 {
